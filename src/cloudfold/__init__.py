@@ -1,0 +1,3 @@
+"""cloudfold: one self-hosted control plane for many clouds."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from cloudfold.cli.main import app
+
+app(prog_name="cloudfold")

@@ -1,0 +1,90 @@
+"""The FastAPI application: middleware, error handlers and one router per API family."""
+
+from __future__ import annotations
+
+import re
+from contextlib import asynccontextmanager
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from cloudfold import __version__
+from cloudfold.api import errors
+from cloudfold.api.faces import (
+    apikeys,
+    audit,
+    auth_login,
+    auth_users,
+    containers,
+    credentials,
+    dashboard,
+    health,
+    index,
+    inventory,
+    providers,
+    resources,
+    settings as settings_face,
+    tasks,
+    templates,
+    vms,
+    ws,
+)
+from cloudfold.api.middleware.body_limit import BodyLimitMiddleware
+from cloudfold.api.middleware.idempotency import IdempotencyMiddleware
+from cloudfold.runtime import Runtime
+from cloudfold.settings import Settings
+
+ROUTERS = [index, health, auth_login, auth_users, apikeys, audit, tasks, providers, credentials, resources,
+           inventory, dashboard, vms, containers, templates, settings_face, ws]
+
+DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
+or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""
+
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def request_id_ok(value: str) -> bool:
+    """Echo a client's request id when it is a plain token (no spaces or control characters
+    that could forge log lines); otherwise a new one is made."""
+    return bool(REQUEST_ID.match(value))
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = runtime or Runtime.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        runtime.start()
+        try:
+            yield
+        finally:
+            runtime.close()
+
+    app = FastAPI(
+        title="cloudfold",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses=errors.responses(500),
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
+
+    # Added innermost first: the last one added sees the request first.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["*"], allow_headers=["*"], expose_headers=["X-Request-ID"])
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID", validator=request_id_ok)
+    if settings.trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    return app

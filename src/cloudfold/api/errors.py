@@ -1,0 +1,170 @@
+"""One error shape for every failure:
+
+    {"error": CODE, "code": CODE, "message": "...", "detail": ..., "success": false}
+
+``detail`` is the message for simple errors (what seed 002's clients read) and the list of
+field errors (loc, msg, type) for 422. Stack traces never reach a client. Refused requests
+(401, 403, 429) are written to the audit log here, unless the domain already did.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgi_correlation_id import correlation_id
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from cloudfold.api.routes import iter_routes
+from cloudfold.domain import audit
+from cloudfold.domain.context import Context
+from cloudfold.errors import (
+    CloudfoldError,
+    PayloadTooLarge,
+    RateLimited,
+    UnsupportedMediaType,
+)
+
+log = logging.getLogger("cloudfold.api")
+
+STATUS_BY_CODE = {
+    "BAD_REQUEST": 400,
+    "UNAUTHORIZED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "CONFLICT": 409,
+    "RATE_LIMITED": 429,
+    "INTERNAL_ERROR": 500,
+    "UPSTREAM_ERROR": 502,
+    "SERVICE_UNAVAILABLE": 503,
+}
+CODE_BY_STATUS = {status: code for code, status in STATUS_BY_CODE.items()}
+REFUSALS = {401, 403, 429}
+
+
+class ErrorResponse(BaseModel):
+    error: str
+    code: str
+    message: str
+    detail: Any = None
+    success: bool = False
+    request_id: str | None = None
+
+
+def code_for_status(status: int) -> str:
+    if status in CODE_BY_STATUS:
+        return CODE_BY_STATUS[status]
+    return "INTERNAL_ERROR" if status >= 500 else "BAD_REQUEST"
+
+
+def error_response(
+    status: int, message: str, detail: Any = None, code: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    code = code or code_for_status(status)
+    body = ErrorResponse(
+        error=code, code=code, message=message, detail=message if detail is None else detail,
+        request_id=correlation_id.get(),
+    )
+    # X-Request-ID is added by CorrelationIdMiddleware on the way out; setting it here too
+    # would send the header twice. Only handle_unexpected answers outside that middleware.
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def status_for(exc: CloudfoldError) -> int:
+    if isinstance(exc, PayloadTooLarge):
+        return 413
+    if isinstance(exc, UnsupportedMediaType):
+        return 415
+    return STATUS_BY_CODE.get(exc.code, 500)
+
+
+async def _audit_refusal(request: Request, status: int, message: str) -> None:
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is None:
+        return
+    route = request.scope.get("route")
+    action = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    ctx = Context(
+        principal=getattr(request.state, "principal", None),
+        ip=request.client.host if request.client else None,
+        request_id=correlation_id.get(),
+    )
+
+    def write() -> None:
+        with runtime.sessions() as session:
+            audit.record(session, ctx, action, target=request.url.path, result=audit.BLOCKED,
+                         status_code=status, detail={"reason": message})
+            session.commit()
+
+    try:
+        await run_in_threadpool(write)
+    except Exception:  # an audit failure must not turn a 401 into a 500
+        log.exception("could not audit a refused request")
+
+
+async def handle_cloudfold_error(request: Request, exc: CloudfoldError) -> JSONResponse:
+    status = status_for(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if status in REFUSALS and not exc.extra.get("audited"):
+        await _audit_refusal(request, status, exc.message)
+    return error_response(status, exc.message, exc.detail, code=exc.code, headers=headers)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
+
+
+async def handle_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = _field_errors(exc)
+    if any(e["type"] == "json_invalid" for e in errors):
+        return error_response(400, "Malformed JSON body", errors)
+    return error_response(422, "Request validation failed", errors, code="BAD_REQUEST")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method of every route on this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route, _ in iter_routes(request.app):
+        if getattr(route, "methods", None) and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
+async def handle_http_exception(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    message = exc.detail if isinstance(exc.detail, str) else "Request failed"
+    if exc.status_code == 404 and message == "Not Found":
+        message = "Resource not found"
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        headers["Allow"] = allowed
+    return error_response(exc.status_code, message, headers=headers)
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    # Starlette runs this handler in ServerErrorMiddleware, outside CorrelationIdMiddleware,
+    # so the response carries its request id itself.
+    request_id = correlation_id.get()
+    return error_response(500, "Internal server error", headers={"X-Request-ID": request_id} if request_id else None)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(CloudfoldError, handle_cloudfold_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_exception)
+    app.add_exception_handler(Exception, handle_unexpected)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for error statuses, all in the one shape."""
+    return {s: {"model": ErrorResponse, "description": code_for_status(s)} for s in statuses}

@@ -1,0 +1,71 @@
+"""Accounts: seed 002's signup and /auth/me, seed 003's register and password reset."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
+
+from cloudfold.api.deps import auth_limit, context, get_runtime, get_session, public_limit, require
+from cloudfold.api.errors import responses
+from cloudfold.api.faces.auth_schemas import (
+    ForgotRequest,
+    MessageOut,
+    RegisterOut,
+    RegisterRequest,
+    ResetRequest,
+    SignupRequest,
+    UserOut,
+)
+from cloudfold.db.models import User
+from cloudfold.domain import passwords, users
+from cloudfold.domain.context import Principal
+from cloudfold.runtime import Runtime
+
+limited = [Depends(public_limit), Depends(auth_limit)]
+router = APIRouter(tags=["auth"])
+
+
+def user_out(user: User) -> UserOut:
+    from cloudfold.security.scopes import scopes_for_role
+
+    return UserOut(id=user.id, uuid=user.uuid, email=user.email, full_name=user.full_name or None,
+                   created_at=user.created_at, role=user.role, scopes=sorted(scopes_for_role(user.role)))
+
+
+@router.post("/auth/signup", status_code=201, response_model=UserOut, dependencies=limited,
+             summary="Create an account (seed 002)", responses=responses(400, 409, 422, 429))
+def signup(body: SignupRequest, request: Request, session: Session = Depends(get_session)) -> UserOut:
+    user = users.register(session, context(request), str(body.email), body.password, body.full_name or "")
+    return user_out(user)
+
+
+@router.post("/auth/register", status_code=201, response_model=RegisterOut, dependencies=limited,
+             summary="Create an account (seed 003)", responses=responses(400, 409, 422, 429))
+def register(body: RegisterRequest, request: Request, session: Session = Depends(get_session)) -> RegisterOut:
+    user = users.register(session, context(request), str(body.email), body.password, body.name or "")
+    return RegisterOut(message="user created successfully", user_id=user.uuid)
+
+
+@router.get("/auth/me", response_model=UserOut, summary="The current user (seed 002)",
+            responses=responses(401, 403, 429))
+def me(principal: Principal = Depends(require("read")), session: Session = Depends(get_session)) -> UserOut:
+    return user_out(users.get(session, principal.user_id))
+
+
+@router.post("/auth/forgot-password", response_model=MessageOut, dependencies=limited,
+             summary="Send a password reset token (same answer whether or not the email exists)",
+             responses=responses(422, 429))
+def forgot_password(body: ForgotRequest, request: Request, session: Session = Depends(get_session),
+                    runtime: Runtime = Depends(get_runtime)) -> MessageOut:
+    s = runtime.settings
+    passwords.request_reset(session, context(request), runtime.notifier, str(body.email),
+                            s.reset_token_ttl_minutes, s.public_url)
+    return MessageOut(message=passwords.FORGOT_MESSAGE)
+
+
+@router.post("/auth/reset-password", response_model=MessageOut, dependencies=limited,
+             summary="Set a new password with a reset token (single use, expiring)",
+             responses=responses(400, 422, 429))
+def reset_password(body: ResetRequest, request: Request, session: Session = Depends(get_session)) -> MessageOut:
+    passwords.reset(session, context(request), body.token, body.new_password)
+    return MessageOut(message="password updated successfully")

@@ -1,0 +1,24 @@
+"""The application's routes as one flat sequence.
+
+Newer FastAPI releases keep each included router as a single nested entry of
+``app.routes``; ``fastapi.routing.iter_route_contexts`` flattens them (with the effective
+path and methods). Older releases have no such function and a flat ``app.routes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+try:
+    from fastapi.routing import iter_route_contexts as _flatten
+except ImportError:  # FastAPI without nested routers: app.routes is already flat
+    def _flatten(routes):  # type: ignore[no-redef]
+        return iter(routes)
+
+
+def iter_routes(app: Any) -> Iterator[tuple[Any, Any]]:
+    """Yield (route, original): ``route`` has the effective path, methods and matches();
+    ``original`` is the route object as declared (APIRoute, Route, ...)."""
+    for route in _flatten(app.routes):
+        yield route, getattr(route, "original_route", route)

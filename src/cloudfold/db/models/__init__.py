@@ -1,0 +1,24 @@
+"""Every model, imported so that Base.metadata knows all tables (Alembic reads it)."""
+
+from cloudfold.db.models.accounts import Account
+from cloudfold.db.models.audit import AuditEvent
+from cloudfold.db.models.idempotency import IdempotencyRecord
+from cloudfold.db.models.outbox import OutboxMessage
+from cloudfold.db.models.resources import Resource, ResourceAction, SettingValue
+from cloudfold.db.models.tasks import Task, TaskLog
+from cloudfold.db.models.users import ApiKey, PasswordResetToken, User
+
+__all__ = [
+    "Account",
+    "Resource",
+    "ResourceAction",
+    "SettingValue",
+    "ApiKey",
+    "AuditEvent",
+    "IdempotencyRecord",
+    "OutboxMessage",
+    "PasswordResetToken",
+    "Task",
+    "TaskLog",
+    "User",
+]

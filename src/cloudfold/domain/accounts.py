@@ -1,0 +1,286 @@
+"""Cloud accounts: registration with validated, encrypted credentials; health; removal.
+
+Accounts belong to whoever registered them (the `local` account found at start belongs to
+no one and is visible to all). Admins see every account.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import re
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cloudfold.db.base import as_record_id, utcnow
+from cloudfold.db.models import Account, Resource
+from cloudfold.domain import audit
+from cloudfold.domain.context import Context, Principal
+from cloudfold.drivers import registry
+from cloudfold.drivers.base import AccountSpec, DriverError, DriverNotImplemented, InvalidCredentials
+from cloudfold.errors import BadRequest, Conflict, NotFound
+from cloudfold.security.secretbox import SecretBox, SecretBoxError
+from cloudfold.settings import Settings
+
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+DEGRADED_MS = 1000.0
+
+
+def visible(stmt, viewer: Principal):
+    if viewer.is_admin:
+        return stmt
+    return stmt.where(or_(Account.owner_id == viewer.user_id, Account.owner_id.is_(None)))
+
+
+def list_for(session: Session, viewer: Principal, provider_type: str | None = None) -> list[Account]:
+    stmt = visible(select(Account), viewer).order_by(Account.id)
+    if provider_type:
+        stmt = stmt.where(Account.provider_type == provider_type)
+    return list(session.scalars(stmt))
+
+
+def visible_ids(session: Session, viewer: Principal) -> list[int] | None:
+    """Ids of the accounts the viewer may see; None means all (admins)."""
+    if viewer.is_admin:
+        return None
+    return list(session.scalars(visible(select(Account.id), viewer)))
+
+
+def get(session: Session, viewer: Principal, ref: str | int) -> Account:
+    """By slug (seed 001) or integer id (seed 002); 404 when unknown or not the viewer's."""
+    stmt = visible(select(Account), viewer)
+    number = as_record_id(ref)
+    if number is not None:
+        account = session.scalar(stmt.where(or_(Account.id == number, Account.slug == str(ref))))
+    else:
+        account = session.scalar(stmt.where(Account.slug == str(ref)))
+    if account is None:
+        raise NotFound("Provider account not found")
+    return account
+
+
+def _check_type(provider_type: str) -> None:
+    if provider_type not in registry.PROVIDER_TYPES:
+        raise BadRequest(f"Unsupported provider type {provider_type!r}; supported: {', '.join(registry.PROVIDER_TYPES)}")
+
+
+def _check_path(settings: Settings, credentials_path: str | None) -> None:
+    if credentials_path is None:
+        return
+    resolve_credentials_path(settings, credentials_path)
+
+
+def resolve_credentials_path(settings: Settings, credentials_path: str) -> Path:
+    if settings.credentials_dir is None:
+        raise BadRequest("credentials_path needs CLOUDFOLD_CREDENTIALS_DIR to be configured")
+    base = settings.credentials_dir.resolve()
+    path = (base / credentials_path).resolve()
+    if base not in path.parents:
+        raise BadRequest("credentials_path must lie inside the configured credentials directory")
+    if not path.is_file():
+        raise BadRequest(f"credentials_path {credentials_path!r} does not exist in the credentials directory")
+    return path
+
+
+def read_credentials_file(path: Path) -> dict[str, Any]:
+    text = path.read_text()
+    try:
+        data = json.loads(text)
+        if isinstance(data, dict):
+            return data
+    except ValueError:
+        pass
+    parser = configparser.ConfigParser()
+    try:
+        parser.read_string(text if text.lstrip().startswith("[") else "[DEFAULT]\n" + text)
+    except configparser.Error as exc:
+        raise BadRequest(f"credentials file is neither JSON nor INI: {exc}") from None
+    section = parser.sections()[0] if parser.sections() else "DEFAULT"
+    return dict(parser[section])
+
+
+def _validate(provider_type: str, credentials: dict[str, Any], config: dict[str, Any], has_path: bool) -> None:
+    if not isinstance(credentials, dict) or not isinstance(config, dict):
+        raise BadRequest("credentials and config must be objects")
+    if has_path and not credentials:
+        return  # the file is read and checked when the driver opens
+    try:
+        registry.validate(provider_type, credentials, config)
+    except InvalidCredentials as exc:
+        raise BadRequest(f"Malformed credentials: {exc}") from None
+
+
+def create(
+    session: Session,
+    ctx: Context,
+    box: SecretBox,
+    settings: Settings,
+    *,
+    provider_type: str,
+    display_name: str,
+    slug: str | None = None,
+    region: str | None = None,
+    credentials_path: str | None = None,
+    credentials: dict[str, Any] | None = None,
+    config: dict[str, Any] | None = None,
+    owner_id: int | None = None,
+) -> Account:
+    _check_type(provider_type)
+    slug = slug or f"{provider_type}-{uuid.uuid4().hex[:8]}"
+    if not SLUG.match(slug):
+        raise BadRequest("id must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit")
+    _check_path(settings, credentials_path)
+    credentials, config = credentials or {}, config or {}
+    _validate(provider_type, credentials, config, credentials_path is not None)
+    account = Account(slug=slug, provider_type=provider_type, display_name=display_name, region=region,
+                      credentials_path=credentials_path, credentials_sealed=box.seal(credentials) if credentials else None,
+                      config=config, owner_id=owner_id)
+    session.add(account)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"A provider with id {slug!r} already exists") from None
+    audit.record(session, ctx, "provider.create", target=f"provider:{slug}",
+                 detail={"provider_type": provider_type, "credential_fields": sorted(credentials)})
+    session.commit()
+    return account
+
+
+def update(session: Session, ctx: Context, box: SecretBox, settings: Settings, account: Account,
+           changes: dict[str, Any]) -> Account:
+    if "credentials_path" in changes:
+        _check_path(settings, changes["credentials_path"])
+    if "credentials" in changes or "config" in changes:
+        creds = changes.get("credentials")
+        creds = creds if creds is not None else spec(account, box, settings, read_file=False).credentials
+        _validate(account.provider_type, creds, changes.get("config") or account.config,
+                  (changes.get("credentials_path") or account.credentials_path) is not None)
+    for field in ("display_name", "region", "credentials_path", "config", "is_active"):
+        if field in changes:
+            setattr(account, field, changes[field])
+    if changes.get("credentials") is not None:
+        account.credentials_sealed = box.seal(changes["credentials"])
+    fields = sorted(k if k != "credentials" else "credentials (sealed)" for k in changes)
+    audit.record(session, ctx, "provider.update", target=f"provider:{account.slug}", detail={"fields": fields})
+    session.commit()
+    return account
+
+
+def delete(session: Session, ctx: Context, account: Account, force: bool = False) -> int:
+    tracked = session.scalar(select(func.count()).select_from(Resource).where(Resource.account_id == account.id)) or 0
+    if tracked and not force:
+        raise Conflict(f"Provider {account.slug!r} still tracks {tracked} resource(s); delete with force=true "
+                       "to remove them from the inventory too")
+    session.delete(account)
+    audit.record(session, ctx, "provider.delete", target=f"provider:{account.slug}",
+                 detail={"resources_removed": tracked})
+    session.commit()
+    return tracked
+
+
+def spec(account: Account, box: SecretBox, settings: Settings, read_file: bool = True) -> AccountSpec:
+    try:
+        credentials = box.open(account.credentials_sealed)
+    except SecretBoxError as exc:
+        raise DriverError(str(exc)) from exc
+    if read_file and account.credentials_path:
+        try:
+            credentials = {**read_credentials_file(resolve_credentials_path(settings, account.credentials_path)),
+                           **credentials}
+        except BadRequest as exc:
+            raise DriverError(exc.message) from exc
+    return AccountSpec(id=account.slug, provider_type=account.provider_type, region=account.region,
+                       credentials=credentials, config=dict(account.config or {}))
+
+
+def check_health(session: Session, account: Account, box: SecretBox, settings: Settings) -> Account:
+    """Ping the account's API, timing it, and keep the outcome on the account."""
+    start = time.perf_counter()
+    driver = None
+    try:
+        driver = registry.open_driver(spec(account, box, settings))
+        driver.ping()
+        status, error = "healthy", None
+    except DriverNotImplemented as exc:
+        status, error = "not_implemented", str(exc)
+    except DriverError as exc:
+        status, error = "unhealthy", str(exc)
+    finally:
+        if driver is not None:
+            driver.close()
+    latency = round((time.perf_counter() - start) * 1000, 1)
+    if status == "healthy" and latency > DEGRADED_MS:
+        status, error = "degraded", "High latency detected"
+    if account.sync_failures and account.next_sync_after and account.next_sync_after > utcnow():
+        note = (f"sync failing ({account.sync_failures} in a row: {account.last_sync_error}); "
+                f"backing off until {account.next_sync_after.isoformat()}")
+        error = f"{error}; {note}" if error else note
+        status = "degraded" if status == "healthy" else status
+    account.health_status, account.health_latency_ms, account.health_error = status, latency, error
+    account.health_checked_at = utcnow()
+    session.commit()
+    return account
+
+
+def ensure_local(session: Session, settings: Settings) -> Account | None:
+    """Register the `local` account when a container engine is found and none exists yet."""
+    from cloudfold.domain.context import SYSTEM
+    from cloudfold.drivers.local.socket import find_engine
+
+    if session.scalar(select(Account).where(Account.provider_type == "local")) is not None:
+        return None
+    engine = find_engine(settings.docker_host)
+    if engine is None:
+        return None
+    account = Account(slug="local", provider_type="local", display_name="Local container engine",
+                      region="local", config={"docker_host": engine}, owner_id=None)
+    session.add(account)
+    audit.record(session, SYSTEM, "provider.create", target="provider:local", actor="system",
+                 detail={"provider_type": "local", "auto": True, "docker_host": engine})
+    session.commit()
+    return account
+
+
+def health_due(session: Session, interval_s: int) -> list[Account]:
+    from datetime import timedelta
+
+    cutoff = utcnow() - timedelta(seconds=interval_s)
+    stmt = select(Account).where(Account.is_active.is_(True),
+                                 or_(Account.health_checked_at.is_(None), Account.health_checked_at <= cutoff))
+    return list(session.scalars(stmt))
+
+
+def check_can_change(account: Account, viewer: Principal) -> None:
+    from cloudfold.errors import Forbidden
+
+    if not viewer.is_admin and account.owner_id != viewer.user_id:
+        raise Forbidden("Only the account's owner or an admin can change it")
+
+
+def check_all(session: Session, viewer: Principal, box: SecretBox, settings: Settings) -> list[Account]:
+    """Check every visible account now, concurrently (each ping is bounded by its driver's timeouts)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = [a.id for a in list_for(session, viewer)]
+    factory = session.get_bind()
+
+    def one(account_id: int) -> Account:
+        with Session(bind=factory, expire_on_commit=False) as s:
+            return check_health(s, s.get(Account, account_id), box, settings)
+
+    with ThreadPoolExecutor(max_workers=min(8, max(1, len(ids)))) as pool:
+        return list(pool.map(one, ids))
+
+
+def remove(session: Session, ctx: Context, ref: str | int, force: bool) -> int:
+    """Delete an account the caller may change (by slug or id)."""
+    account = get(session, ctx.principal, ref)
+    check_can_change(account, ctx.principal)
+    return delete(session, ctx, account, force)

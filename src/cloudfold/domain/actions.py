@@ -1,0 +1,180 @@
+"""Actions on resources: one code path for every face that asks (seed 000 /vms/{id}/…,
+seed 001 /api/resources/{id}/action, later seed 003/004 faces).
+
+Each action checks the caller's scope for it (the driver declares it), refuses a machine
+already in the asked state (409), calls the driver, stores the new state, and writes one
+action-history entry, one audit event and one `resource_change` event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cloudfold.db.base import utcnow
+from cloudfold.db.models import Resource, ResourceAction
+from cloudfold.domain import accounts, audit, events
+from cloudfold.domain.context import Context
+from cloudfold.drivers import registry
+from cloudfold.drivers.base import ACTIONS, DriverError, DriverNotImplemented, DriverUnavailable
+from cloudfold.jobs.registry import JobContext, job
+from cloudfold.errors import BadRequest, CloudfoldError, Conflict, Forbidden, ServiceUnavailable, UpstreamError
+from cloudfold.security.secretbox import SecretBox
+from cloudfold.settings import Settings
+
+ALL_ACTIONS = (*ACTIONS, "health_check")
+
+# what each action needs the machine to be, and what it is already when there is nothing to do
+ALREADY = {"start": ("running",), "stop": ("stopped",), "terminate": ("terminated",)}
+NEEDS_RUNNING = ("reboot", "reset")
+
+
+@dataclass
+class Outcome:
+    resource: Resource
+    action: str
+    status_before: str
+    status_after: str
+    message: str
+
+
+def history(session: Session, resource: Resource, limit: int = 100) -> list[ResourceAction]:
+    stmt = (select(ResourceAction).where(ResourceAction.resource_id == resource.id)
+            .order_by(ResourceAction.id.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def _record(session: Session, ctx: Context, resource: Resource, action: str, result: str, before: str,
+            after: str | None, message: str, via: str, status_code: int | None = None) -> None:
+    session.add(ResourceAction(resource_id=resource.id, action=action, result=result, status_before=before,
+                               status_after=after, message=message, actor=ctx.actor, via=via,
+                               request_id=ctx.request_id))
+    audit.record(session, ctx, f"resource.{action}", target=f"resource:{resource.id}", result=result,
+                 status_code=status_code, detail={"via": via, "message": message, "status_before": before,
+                                                  "status_after": after, "external_id": resource.external_id})
+
+
+def _refuse(session: Session, ctx: Context, resource: Resource, action: str, via: str, error: CloudfoldError,
+            status_code: int, result: str = audit.BLOCKED) -> CloudfoldError:
+    _record(session, ctx, resource, action, result, resource.status, resource.status, error.message, via, status_code)
+    session.commit()
+    error.extra["audited"] = True
+    return error
+
+
+def check(session: Session, ctx: Context, resource: Resource, action: str, via: str) -> None:
+    """Every refusal an action can meet before its provider is called: unknown action, no
+    provider, scope, state. A refusal is recorded (history + audit) and raised."""
+    if action not in ALL_ACTIONS:
+        raise BadRequest(f"Unknown action {action!r}; one of: {', '.join(ALL_ACTIONS)}")
+    account = resource.account
+    if account is None:
+        raise _refuse(session, ctx, resource, action, via,
+                      Conflict("This resource is tracked by hand: no provider to act through"), 409)
+    try:
+        driver_cls = registry.driver_class(account.provider_type)
+    except DriverNotImplemented as exc:
+        raise _refuse(session, ctx, resource, action, via, ServiceUnavailable(str(exc)), 503, audit.FAILED)
+    needed = "read" if action == "health_check" else driver_cls.action_scopes.get(action, "admin")
+    if needed not in ctx.principal.scopes:
+        raise _refuse(session, ctx, resource, action, via, Forbidden(f"{action} needs the '{needed}' scope"), 403)
+    before = resource.status
+    if action in ALREADY and before in ALREADY[action]:
+        raise _refuse(session, ctx, resource, action, via, Conflict(f"Resource is already {before}"), 409)
+    if action in NEEDS_RUNNING and before != "running":
+        raise _refuse(session, ctx, resource, action, via, Conflict(f"Cannot {action} a resource that is {before}"), 409)
+    if resource.vanished and action != "health_check":
+        raise _refuse(session, ctx, resource, action, via, Conflict("Resource no longer exists at its provider"), 409)
+
+
+def perform(session: Session, ctx: Context, bus: events.EventBus, box: SecretBox, settings: Settings,
+            resource: Resource, action: str, via: str, options: dict | None = None) -> Outcome:
+    check(session, ctx, resource, action, via)
+    account, before = resource.account, resource.status
+    driver = None
+    try:
+        driver = registry.open_driver(accounts.spec(account, box, settings))
+        if action == "health_check":
+            driver.ping()
+            state = driver.get(resource.kind, resource.external_id)
+        else:
+            state = driver.act(resource.kind, resource.external_id, action, **(options or {}))
+    except DriverUnavailable as exc:
+        raise _refuse(session, ctx, resource, action, via, ServiceUnavailable(f"Provider unreachable: {exc}"), 503,
+                      audit.FAILED) from exc
+    except DriverError as exc:
+        raise _refuse(session, ctx, resource, action, via, UpstreamError(str(exc)), 502, audit.FAILED) from exc
+    finally:
+        if driver is not None:
+            driver.close()
+
+    if state is None:
+        resource.status, resource.vanished = ("terminated" if resource.kind in ("vm", "container") else "deleted"), True
+    else:
+        resource.status, resource.meta, resource.name = state.status, state.metadata, state.name
+    resource.last_synced = resource.updated_at = utcnow()
+    message = f"{action}: {before} -> {resource.status}"
+    _record(session, ctx, resource, action, audit.SUCCESS, before, resource.status, message, via)
+    session.commit()
+    bus.publish(events.resource_change(action, resource, via=via))
+    return Outcome(resource, action, before, resource.status, message)
+
+
+def refresh(session: Session, bus: events.EventBus, box: SecretBox, settings: Settings, resource: Resource) -> Resource:
+    """Read a machine's live state from its provider and keep it (a change publishes an event)."""
+    if resource.account is None:
+        return resource
+    driver = None
+    try:
+        driver = registry.open_driver(accounts.spec(resource.account, box, settings))
+        state = driver.get(resource.kind, resource.external_id)
+    except DriverUnavailable as exc:
+        raise ServiceUnavailable(f"Provider unreachable: {exc}") from exc
+    except DriverError as exc:
+        raise UpstreamError(str(exc)) from exc
+    finally:
+        if driver is not None:
+            driver.close()
+    before = resource.status
+    if state is None:
+        resource.status, resource.vanished = "terminated", True
+    else:
+        resource.status, resource.meta = state.status, state.metadata
+    resource.last_synced = utcnow()
+    session.commit()
+    if resource.status != before:
+        bus.publish(events.resource_change("update", resource, source="refresh"))
+    return resource
+
+
+def enqueue(session: Session, ctx: Context, queue, resource: Resource, action: str, via: str,
+            options: dict | None = None) -> str:
+    """Check the action now (refusals answer at once), then run it as a background task;
+    returns the task id. The job re-checks, since the state may change meanwhile."""
+    check(session, ctx, resource, action, via)
+    p = ctx.principal
+    payload = {"resource_id": resource.id, "action": action, "via": via, "options": options or {},
+               "ip": ctx.ip, "request_id": ctx.request_id,
+               "principal": {"user_id": p.user_id, "user_uuid": p.user_uuid, "email": p.email, "role": p.role,
+                             "scopes": sorted(p.scopes), "key_id": p.key_id, "key_prefix": p.key_prefix}}
+    return queue.enqueue("resource.action", payload, p.user_id)
+
+
+@job("resource.action")
+def action_job(jctx: JobContext, payload: dict) -> dict:
+    from cloudfold.domain.context import Principal
+
+    principal = Principal(**{**payload["principal"], "scopes": frozenset(payload["principal"]["scopes"])})
+    ctx = Context(principal=principal, ip=payload.get("ip"), request_id=payload.get("request_id"))
+    runtime = jctx.services
+    with jctx.sessions() as session:
+        resource = session.get(Resource, payload["resource_id"])
+        if resource is None:
+            raise LookupError("the resource is no longer in the inventory")
+        jctx.log(f"{payload['action']} {resource.kind} {resource.name} ({resource.external_id})")
+        out = perform(session, ctx, runtime.events, runtime.secretbox, jctx.settings, resource,
+                      payload["action"], payload["via"], payload.get("options"))
+        jctx.log(out.message)
+        return {"resource_id": resource.id, "status_before": out.status_before, "status": out.status_after}

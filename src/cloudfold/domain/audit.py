@@ -1,0 +1,98 @@
+"""The audit log: every change and every refused request is recorded here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from cloudfold.db.models import AuditEvent
+from cloudfold.domain.context import Context, Principal
+
+SUCCESS, FAILED, BLOCKED = "success", "failed", "blocked"
+
+
+def record(
+    session: Session,
+    ctx: Context,
+    action: str,
+    *,
+    target: str | None = None,
+    result: str = SUCCESS,
+    status_code: int | None = None,
+    detail: dict[str, Any] | None = None,
+    actor: str | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session; it commits with the change it describes."""
+    event = AuditEvent(
+        actor_user_id=ctx.actor_user_id,
+        actor=actor or ctx.actor,
+        actor_ip=ctx.ip,
+        action=action,
+        target=target,
+        result=result,
+        status_code=status_code,
+        request_id=ctx.request_id,
+        detail=detail,
+    )
+    session.add(event)
+    return event
+
+
+def _visible(stmt, viewer: Principal):
+    return stmt if viewer.is_admin else stmt.where(AuditEvent.actor_user_id == viewer.user_id)
+
+
+def recent(
+    session: Session,
+    viewer: Principal,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    result: str | None = None,
+    action: str | None = None,
+) -> tuple[list[AuditEvent], int]:
+    stmt = _visible(select(AuditEvent), viewer)
+    if result:
+        stmt = stmt.where(AuditEvent.result == result)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(AuditEvent.time.desc(), AuditEvent.id.desc()).offset(offset).limit(limit)
+    ).all()
+    return list(rows), total
+
+
+@dataclass
+class AuditMetrics:
+    total_events: int
+    success: int
+    failed: int
+    blocked: int
+
+    @property
+    def success_rate(self) -> float:
+        return round(100.0 * self.success / self.total_events, 2) if self.total_events else 100.0
+
+
+def metrics(session: Session, viewer: Principal) -> tuple[AuditMetrics, list[tuple[str, int]]]:
+    counts = select(
+        func.count(),
+        func.sum(case((AuditEvent.result == SUCCESS, 1), else_=0)),
+        func.sum(case((AuditEvent.result == FAILED, 1), else_=0)),
+        func.sum(case((AuditEvent.result == BLOCKED, 1), else_=0)),
+    )
+    total, ok, failed, blocked = session.execute(_visible(counts, viewer)).one()
+    by_action = session.execute(
+        _visible(select(AuditEvent.action, func.count()), viewer)
+        .group_by(AuditEvent.action)
+        .order_by(func.count().desc())
+        .limit(20)
+    ).all()
+    return (
+        AuditMetrics(int(total or 0), int(ok or 0), int(failed or 0), int(blocked or 0)),
+        [(a, int(n)) for a, n in by_action],
+    )

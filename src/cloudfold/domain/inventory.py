@@ -1,0 +1,151 @@
+"""The one inventory: filtered, paginated reads and manually tracked records.
+
+Lists never read the whole table: filters hit indexes, counts run in the database, and
+pages are LIMIT/OFFSET over the (kind, id) index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from cloudfold.db.base import as_record_id
+from cloudfold.db.models import Account, Resource
+from cloudfold.domain import accounts, audit, events
+from cloudfold.domain.context import Context, Principal
+from cloudfold.errors import BadRequest, NotFound
+
+COMPUTE = ("vm", "container")
+STORAGE = ("storage", "volume")
+NETWORK = ("network", "subnet")
+GROUPS = {"vms": COMPUTE, "storage": STORAGE, "networks": NETWORK}
+
+
+@dataclass
+class Filters:
+    kinds: tuple[str, ...] | None = None
+    provider: str | None = None  # provider type (aws, local, …)
+    account_id: int | None = None
+    region: str | None = None
+    status: str | None = None
+    include_vanished: bool = False
+
+
+def scoped(session: Session, viewer: Principal, stmt: Select) -> Select:
+    ids = accounts.visible_ids(session, viewer)
+    if ids is None:
+        return stmt
+    return stmt.where(or_(Resource.account_id.in_(ids),
+                          (Resource.account_id.is_(None)) & (Resource.owner_id == viewer.user_id)))
+
+
+def _filtered(session: Session, viewer: Principal, f: Filters, stmt: Select) -> Select:
+    stmt = scoped(session, viewer, stmt)
+    if f.kinds:
+        stmt = stmt.where(Resource.kind.in_(f.kinds))
+    if f.provider:
+        stmt = stmt.where(Resource.provider == f.provider)
+    if f.account_id is not None:
+        stmt = stmt.where(Resource.account_id == f.account_id)
+    if f.region:
+        stmt = stmt.where(Resource.region == f.region)
+    if f.status:
+        stmt = stmt.where(Resource.status == f.status)
+    if not f.include_vanished:
+        stmt = stmt.where(Resource.vanished.is_(False))
+    return stmt
+
+
+def page(session: Session, viewer: Principal, f: Filters, skip: int = 0, limit: int = 100) -> tuple[list[Resource], int]:
+    total = session.scalar(_filtered(session, viewer, f, select(func.count(Resource.id)))) or 0
+    rows = session.scalars(_filtered(session, viewer, f, select(Resource)).order_by(Resource.id).offset(skip).limit(limit))
+    return list(rows), total
+
+
+def get(session: Session, viewer: Principal, resource_id: int) -> Resource:
+    row = session.scalar(scoped(session, viewer, select(Resource).where(Resource.id == resource_id)))
+    if row is None:
+        raise NotFound("Resource not found")
+    return row
+
+
+def create_manual(session: Session, ctx: Context, bus: events.EventBus, data: dict[str, Any],
+                  account: Account | None) -> Resource:
+    kind = data["kind"]
+    row = Resource(
+        account_id=account.id if account else None,
+        provider=account.provider_type if account else (data.get("provider") or "manual"),
+        kind=kind, external_id=data.get("external_id") or data["name"], name=data["name"],
+        region=data.get("region"), status=data.get("status") or "unknown", meta=data.get("metadata") or {},
+        tags=data.get("tags") or {}, cost_per_hour=data.get("cost_per_hour"), manual=True,
+        owner_id=ctx.actor_user_id,
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except Exception:
+        session.rollback()
+        raise BadRequest("A resource with this provider, type and external id is already tracked") from None
+    audit.record(session, ctx, "resource.create", target=f"resource:{row.id}", detail={"kind": kind})
+    session.commit()
+    bus.publish(events.resource_change("create", row))
+    return row
+
+
+EDITABLE = ("name", "region", "status", "metadata", "tags", "cost_per_hour")
+
+
+def update(session: Session, ctx: Context, bus: events.EventBus, row: Resource, changes: dict[str, Any]) -> Resource:
+    synced = {"name", "region", "status", "metadata"} & set(changes)
+    if not row.manual and synced:
+        raise BadRequest(f"{', '.join(sorted(synced))} of a synced resource come from its provider; "
+                         "only tags and cost_per_hour can be set")
+    for key, value in changes.items():
+        setattr(row, "meta" if key == "metadata" else key, value)
+    audit.record(session, ctx, "resource.update", target=f"resource:{row.id}", detail={"fields": sorted(changes)})
+    session.commit()
+    bus.publish(events.resource_change("update", row))
+    return row
+
+
+def delete(session: Session, ctx: Context, bus: events.EventBus, row: Resource) -> None:
+    event = events.resource_change("delete", row)
+    session.delete(row)
+    audit.record(session, ctx, "resource.delete", target=f"resource:{row.id}",
+                 detail={"kind": row.kind, "external_id": row.external_id, "untracked_only": True})
+    session.commit()
+    bus.publish(event)
+
+
+def by_ref(session: Session, viewer: Principal, ref: str) -> Resource:
+    """A resource by its inventory id, or by a provider's external id (e.g. an EC2 instance id)."""
+    number = as_record_id(ref)
+    if number is not None:
+        return get(session, viewer, number)
+    stmt = scoped(session, viewer, select(Resource).where(
+        or_(Resource.external_id == ref, Resource.name == ref), Resource.kind.in_(COMPUTE),
+        Resource.vanished.is_(False)).order_by(Resource.id).limit(2))
+    rows = list(session.scalars(stmt))
+    if not rows:
+        raise NotFound(f"No machine {ref!r}")
+    if len(rows) > 1:
+        raise BadRequest(f"{ref!r} names more than one machine; use its inventory id")
+    return rows[0]
+
+
+# Seed 004 numbers machines from 100 up: a machine's vmid is its inventory id + VMID_OFFSET.
+VMID_OFFSET = 99
+
+
+def vmid_of(row: Resource) -> int:
+    return row.id + VMID_OFFSET
+
+
+def by_vmid(session: Session, viewer: Principal, vmid: int) -> Resource:
+    row = get(session, viewer, vmid - VMID_OFFSET) if vmid > VMID_OFFSET else None
+    if row is None or row.kind not in COMPUTE:
+        raise NotFound(f"Container {vmid} not found")
+    return row

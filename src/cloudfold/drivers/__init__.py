@@ -1,0 +1,1 @@
+"""Cloud drivers: one package or module per provider, registered by name in `registry`."""

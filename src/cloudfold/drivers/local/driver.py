@@ -1,0 +1,184 @@
+"""LocalDriver: the Docker Engine API through the `docker` SDK."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import docker
+from docker.errors import APIError, DockerException, NotFound
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from requests.exceptions import ReadTimeout
+
+from cloudfold.drivers.base import AccountSpec, Discovered, Driver, DriverError, DriverUnavailable, InvalidCredentials
+from cloudfold.drivers.local import mapping
+from cloudfold.drivers.local.socket import find_engine
+
+PAGE = 500
+
+
+def engine_spec(docker_host: str | None = None) -> AccountSpec:
+    """An account for an engine named only by its URL (None: auto-detect), for callers
+    without a registered account (the CLI, templates before any account exists)."""
+    return AccountSpec(id="local", provider_type="local", region="local", credentials={},
+                       config={"docker_host": docker_host} if docker_host else {})
+
+
+def _image(attrs: dict[str, Any]) -> dict[str, Any]:
+    """An engine image, as list and inspect both report it (inspect adds the architecture)."""
+    image_id = attrs["Id"] if attrs["Id"].startswith("sha256:") else f"sha256:{attrs['Id']}"
+    return {"id": image_id, "tags": [t for t in attrs.get("RepoTags") or [] if t != "<none>:<none>"],
+            "digests": [d for d in attrs.get("RepoDigests") or [] if d != "<none>@<none>"],
+            "size": attrs.get("Size"), "architecture": attrs.get("Architecture"),
+            "labels": attrs.get("Labels") or (attrs.get("Config") or {}).get("Labels") or {}}
+
+
+def _imported_id(answer: str) -> str | None:
+    """The new image's id from an import's answer (JSON lines carrying "sha256:…")."""
+    for line in reversed(answer.splitlines()):
+        try:
+            fields = json.loads(line)
+        except ValueError:
+            continue
+        for value in (fields.get("id"), fields.get("status")):
+            if isinstance(value, str) and value.startswith("sha256:"):
+                return value
+    return None
+
+
+class LocalDriver(Driver):
+    provider_type = "local"
+    kinds = ("container", "network", "volume")
+
+    def __init__(self, account) -> None:
+        super().__init__(account)
+        self._client: docker.DockerClient | None = None
+        self.region = account.region or "local"
+
+    @classmethod
+    def validate(cls, credentials: dict[str, Any], config: dict[str, Any]) -> None:
+        host = config.get("docker_host")
+        if host is not None and (not isinstance(host, str) or not host.startswith(("unix://", "tcp://", "ssh://", "http://", "https://"))):
+            raise InvalidCredentials("docker_host must be a unix://, tcp://, ssh:// or http(s):// URL")
+        timeout = config.get("timeout")
+        if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+            raise InvalidCredentials("timeout must be a positive number of seconds")
+
+    # -- connection ----------------------------------------------------------------
+    @property
+    def client(self) -> docker.DockerClient:
+        if self._client is None:
+            base_url = find_engine(self.account.config.get("docker_host"))
+            if base_url is None:
+                raise DriverUnavailable("no container engine found (set config.docker_host)")
+            try:
+                self._client = docker.DockerClient(base_url=base_url, timeout=self.account.config.get("timeout", 30))
+            except DockerException as exc:
+                raise DriverUnavailable(f"container engine unreachable: {exc}") from exc
+        return self._client
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except NotFound:
+            raise
+        except (RequestsConnectionError, ReadTimeout, FileNotFoundError, ConnectionRefusedError) as exc:
+            raise DriverUnavailable(f"container engine unreachable: {exc}") from exc
+        except APIError as exc:
+            raise DriverError(str(exc.explanation or exc)) from exc
+        except DockerException as exc:
+            if "Connection" in str(exc) or "No such file" in str(exc):
+                raise DriverUnavailable(f"container engine unreachable: {exc}") from exc
+            raise DriverError(str(exc)) from exc
+
+    def ping(self) -> None:
+        self._call(self.client.ping)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # -- reading -------------------------------------------------------------------
+    def pages(self, kinds: tuple[str, ...] | None = None) -> Iterator[list[Discovered]]:
+        api = self.client.api
+        wanted = kinds or self.kinds
+        if "container" in wanted:
+            summaries = self._call(api.containers, all=True)
+            for start in range(0, len(summaries), PAGE):
+                page = []
+                for s in summaries[start:start + PAGE]:
+                    try:
+                        page.append(mapping.container(self._call(api.inspect_container, s["Id"]), self.region))
+                    except NotFound:
+                        continue  # removed between list and inspect
+                yield page
+        if "network" in wanted:
+            yield [mapping.network(n, self.region) for n in self._call(api.networks)]
+        if "volume" in wanted:
+            vols = (self._call(api.volumes) or {}).get("Volumes") or []
+            yield [mapping.volume(v, self.region) for v in vols]
+
+    def get(self, kind: str, external_id: str) -> Discovered | None:
+        api = self.client.api
+        try:
+            if kind == "container":
+                return mapping.container(self._call(api.inspect_container, external_id), self.region)
+            if kind == "network":
+                return mapping.network(self._call(api.inspect_network, external_id), self.region)
+            if kind == "volume":
+                return mapping.volume(self._call(api.inspect_volume, external_id), self.region)
+        except NotFound:
+            return None
+        raise DriverError(f"the local engine has no {kind} objects")
+
+    # -- acting --------------------------------------------------------------------
+    def act(self, kind: str, external_id: str, action: str, **options: Any) -> Discovered | None:
+        if kind != "container":
+            raise DriverError(f"{action} is not supported for {kind}")
+        api = self.client.api
+        timeout = int(options.get("timeout") or self.account.config.get("stop_timeout", 10))
+        steps = {
+            "start": lambda: api.start(external_id),
+            "stop": (lambda: api.kill(external_id)) if options.get("force") else (lambda: api.stop(external_id, timeout=timeout)),
+            "reboot": lambda: api.restart(external_id, timeout=timeout),
+            "reset": lambda: (api.kill(external_id), api.start(external_id)),
+            "terminate": lambda: api.remove_container(external_id, force=True),
+        }
+        if action not in steps:
+            raise DriverError(f"unknown action {action}")
+        try:
+            self._call(steps[action])
+        except NotFound:
+            if action == "terminate":
+                return None
+            raise DriverError(f"container {external_id[:12]} no longer exists") from None
+        return None if action == "terminate" else self.get(kind, external_id)
+
+    # -- images --------------------------------------------------------------------
+    def list_images(self, label: str | None = None) -> list[dict[str, Any]]:
+        return [_image(a) for a in self._call(self.client.api.images, filters={"label": label} if label else None)]
+
+    def image(self, ref: str) -> dict[str, Any] | None:
+        try:
+            return _image(self._call(self.client.api.inspect_image, ref))
+        except NotFound:
+            return None
+
+    def import_image(self, tarball: Path, ref: str, changes: Sequence[str] = ()) -> dict[str, Any] | None:
+        """Import a root filesystem tarball as `ref`. Podman ignores an import's tag, so the new
+        image is tagged by its id; the image `ref` named before is removed when left untagged and unused."""
+        api, (repo, tag) = self.client.api, ref.rsplit(":", 1)
+        old = self.image(ref)
+        with open(tarball, "rb") as fh:
+            answer = self._call(api.import_image_from_data, fh, repository=repo, tag=tag, changes=list(changes))
+        self._call(api.tag, _imported_id(answer) or f"{repo}:latest", repo, tag)
+        new, old = self.image(ref), old and self.image(old["id"])
+        if old and new and old["id"] != new["id"] and not old["tags"]:
+            try:
+                self._call(api.remove_image, old["id"])
+            except (DriverError, NotFound):
+                pass  # a container still uses it: keep it
+        return new

@@ -1,0 +1,82 @@
+"""proxmoxer / requests exceptions -> DriverError (502) or DriverUnavailable (503).
+
+PVE puts its error message in the HTTP reason phrase (``500 Configuration file
+'nodes/pve/qemu-server/100.conf' does not exist``); proxmoxer keeps it as
+``ResourceException.content`` and any per-parameter errors of the body as ``.errors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import requests
+import urllib3.exceptions
+from proxmoxer.core import AuthenticationError, ResourceException
+
+from cloudfold.drivers.base import DriverError, DriverUnavailable
+
+# 595-599: pveproxy could not reach the node it proxies to (AnyEvent::HTTP pseudo codes);
+# 502-504: a reverse proxy in front of the API could not reach it
+UNREACHABLE = {502, 503, 504, 595, 596, 597, 598, 599}
+
+
+class GuestMissing(DriverError):
+    """PVE says the guest does not exist (404, or 500 "... does not exist")."""
+
+
+def message_of(exc: ResourceException) -> str:
+    text = str(exc.content or exc.status_message or "").strip()
+    errors = exc.errors
+    if isinstance(errors, dict) and errors and not isinstance(errors.get("errors"), (bytes, str)):
+        detail = "; ".join(f"{k}: {str(v).strip()}" for k, v in errors.items())
+        text = f"{text} ({detail})" if text else detail
+    return text or "no message"
+
+
+def translate(exc: Exception, what: str) -> DriverError:
+    """The driver error for ``exc``, raised while doing ``what`` (e.g. "GET /nodes")."""
+    if isinstance(exc, DriverError):
+        return exc
+    if isinstance(exc, ResourceException):
+        code, text = exc.status_code, message_of(exc)
+        if code == 404 or (code == 500 and "does not exist" in text.lower()):
+            return GuestMissing(f"Proxmox: {text}")
+        if code == 401:
+            return DriverError(f"Proxmox rejected the credentials ({what}): 401 {text}")
+        if code == 403:
+            return DriverError(f"Proxmox denied permission ({what}): 403 {text}")
+        if code in UNREACHABLE:
+            return DriverUnavailable(f"Proxmox node unreachable ({what}): {code} {text}")
+        return DriverError(f"Proxmox API error ({what}): {code} {text}")
+    if isinstance(exc, AuthenticationError):  # password login refused at POST /access/ticket
+        return DriverError(f"Proxmox login failed: {exc}")
+    if isinstance(exc, requests.exceptions.Timeout):
+        return DriverUnavailable(f"Proxmox API timed out ({what}): {exc}")
+    if isinstance(exc, requests.exceptions.SSLError):
+        if "timed out" in str(exc).lower():
+            return DriverUnavailable(f"Proxmox API timed out during TLS handshake ({what})")
+        return DriverError(f"Proxmox TLS failure ({what}): {exc}. A self-signed PVE certificate needs "
+                           "config verify_ssl set to the CA bundle path, or false")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return DriverUnavailable(f"Proxmox API unreachable ({what}): {exc}")
+    if isinstance(exc, requests.exceptions.RequestException):
+        return DriverError(f"Proxmox request failed ({what}): {exc}")
+    if isinstance(exc, (urllib3.exceptions.HTTPError, OSError)):
+        return DriverUnavailable(f"Proxmox API connection failed ({what}): {exc}")
+    if isinstance(exc, NotImplementedError):  # proxmoxer.core.config_failure
+        return DriverError(f"Proxmox client misconfigured: {exc}")
+    return DriverError(f"Proxmox call failed ({what}): {exc}")
+
+
+# what the boundary translates; anything else is a bug and propagates unchanged
+TRANSLATED = (ResourceException, AuthenticationError, requests.exceptions.RequestException,
+              urllib3.exceptions.HTTPError, OSError, NotImplementedError)
+
+
+@contextmanager
+def boundary(what: str) -> Iterator[None]:
+    try:
+        yield
+    except TRANSLATED as exc:
+        raise translate(exc, what) from exc

@@ -1,0 +1,75 @@
+"""The process-wide objects one cloudfold process holds, built from Settings.
+
+Nothing in here is shared between processes: state lives in the database (and, for rate
+limits when configured, in Redis), so several API replicas and workers can run side by side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from cloudfold.api.ratelimit import RateLimits
+from cloudfold.datadir import ensure_data_dir, jwt_secret
+from cloudfold.db.engine import make_engine, make_session_factory
+from cloudfold.domain.events import EventBus, InProcessBus
+from cloudfold.jobs.queue import InProcessQueue, TaskQueue
+from cloudfold.notify import make_notifier
+from cloudfold.notify.base import Notifier
+from cloudfold.security.secretbox import SecretBox
+from cloudfold.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    jwt_secret: str
+    notifier: Notifier
+    queue: TaskQueue
+    limits: RateLimits
+    secretbox: SecretBox
+    events: EventBus
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        ensure_data_dir(settings)
+        engine = make_engine(settings.sqlalchemy_url)
+        sessions = make_session_factory(engine)
+        import cloudfold.domain.actions  # noqa: F401  (each import registers its jobs)
+        import cloudfold.domain.provider_jobs  # noqa: F401
+        import cloudfold.domain.sync  # noqa: F401
+        import cloudfold.jobs.builtin  # noqa: F401
+
+        queue = InProcessQueue(settings, sessions)
+        queue.every("housekeeping", settings.housekeeping_interval_seconds)
+        queue.every("inventory.sync_due", settings.schedule_tick_seconds)
+        queue.every("providers.health_due", settings.schedule_tick_seconds)
+        runtime = cls(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            jwt_secret=jwt_secret(settings),
+            notifier=make_notifier(settings, sessions),
+            queue=queue,
+            limits=RateLimits(settings),
+            secretbox=SecretBox.from_settings(settings),
+            events=InProcessBus(),
+        )
+        queue.services = runtime
+        return runtime
+
+    def start(self) -> None:
+        if self.settings.auto_register_local:
+            from cloudfold.domain.accounts import ensure_local
+
+            with self.sessions() as session:
+                ensure_local(session, self.settings)
+        self.queue.start()
+
+    def close(self) -> None:
+        self.queue.stop()
+        self.engine.dispose()

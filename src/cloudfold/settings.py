@@ -1,0 +1,108 @@
+"""Runtime settings: environment variables (``CLOUDFOLD_*``) over an optional TOML file.
+
+The file is named by ``CLOUDFOLD_CONFIG``; without it ``<data_dir>/cloudfold.toml`` is read
+when present. Nothing here holds a secret by default: keys are generated into the data
+directory on first run (see :mod:`cloudfold.datadir`) unless given.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from limits import parse as parse_rate
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "cloudfold"
+
+
+def _config_file() -> Path | None:
+    explicit = os.environ.get("CLOUDFOLD_CONFIG")
+    if explicit:
+        return Path(explicit)
+    data_dir = Path(os.environ.get("CLOUDFOLD_DATA_DIR") or default_data_dir())
+    candidate = data_dir / "cloudfold.toml"
+    return candidate if candidate.exists() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLOUDFOLD_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None  # default: SQLite file in data_dir
+    secret_key: str | None = None  # JWT signing key; default: generated into data_dir
+    credentials_key: str | None = None  # Fernet key ring, newest first; default: data_dir file
+    credentials_dir: Path | None = None  # the only place credentials_path may point into
+    redis_url: str | None = None
+    docker_host: str | None = None  # checked by /health/ready once configured
+    templates_file: Path | None = None  # TOML or JSON: templates to add or override, and the featured ones
+
+    jwt_ttl_minutes: int = Field(60, ge=1)
+    login_key_ttl_days: int = Field(30, ge=1)
+    reset_token_ttl_minutes: int = Field(30, ge=1)
+    idempotency_ttl_hours: int = Field(24, ge=1)
+
+    rate_limit_default: str = "100/minute"
+    rate_limit_auth: str = "5/minute"
+    rate_limit_actions: str = "5/minute"
+    trusted_proxies: list[str] = Field(default_factory=list)
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+
+    notifier: Literal["outbox", "smtp"] = "outbox"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "cloudfold@localhost"
+    smtp_starttls: bool = False
+    public_url: str = "http://localhost:8000"
+
+    job_workers: int = Field(4, ge=1, le=64)
+    housekeeping_interval_seconds: int = Field(3600, ge=1)
+    schedule_tick_seconds: int = Field(15, ge=1)  # how often due syncs and health checks are looked for
+    sync_lock_stale_seconds: int = Field(300, ge=1)  # a sync silent this long is presumed dead
+    auto_register_local: bool = True  # register the `local` account when a container engine is found
+    log_level: str = "INFO"
+
+    @field_validator("rate_limit_default", "rate_limit_auth", "rate_limit_actions")
+    @classmethod
+    def _valid_rate(cls, value: str) -> str:
+        parse_rate(value)  # raises ValueError on a malformed limit such as "5 per"
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'cloudfold.db'}"
+
+    def public(self) -> dict[str, Any]:
+        """Settings safe to show: every secret-bearing field removed."""
+        hidden = {"secret_key", "credentials_key", "smtp_password", "database_url", "redis_url"}
+        return {k: v for k, v in self.model_dump(mode="json").items() if k not in hidden}

@@ -1,0 +1,38 @@
+"""Property-based run of schemathesis against the app's own OpenAPI schema: for every
+operation, generated requests (valid and invalid) must never produce a 5xx and every
+documented response must match its schema."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+)
+
+
+@pytest.fixture
+def api_schema(client):
+    return schemathesis.openapi.from_asgi("/openapi.json", client.app)
+
+
+@pytest.fixture
+def admin_headers(admin):
+    return {"X-API-Key": admin.key}
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_never_fails_its_schema(case, admin_headers):
+    headers = dict(admin_headers)
+    headers.update(case.headers or {})
+    case.call_and_validate(
+        headers=headers,
+        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+    )

@@ -1,0 +1,8 @@
+from conftest import assert_error
+
+
+def test_health_and_login_roundtrip(client, member):
+    assert client.get("/health").json()["status"] == "healthy"
+    r = client.get("/auth/me", headers={"Authorization": f"Bearer {member.jwt()}"})
+    assert r.status_code == 200 and r.json()["email"] == member.email
+    assert_error(client.get("/auth/me"), 401, "UNAUTHORIZED")
