@@ -20,6 +20,9 @@ from cloudfold.images import SPECS, builder
 BUSYBOX = next(s for s in SPECS if s.builder == "busybox")
 
 IMAGE = "localhost/cloudfold-busybox:test"
+# every container and volume a test session makes carries TEST_LABELS; the session removes
+# only its own at the end, so test sessions sharing one engine never remove each other's
+TEST_LABELS = {"cloudfold.test": uuid.uuid4().hex}
 CONTAINERS_CONF = """[containers]
 default_ulimits = []
 [engine]
@@ -75,8 +78,14 @@ def engine_socket(tmp_path_factory) -> str:
         build_busybox_image(client, url)  # under a second: always the current builder's image
         yield url
     finally:
-        for c in client.containers.list(all=True, filters={"label": "cloudfold.test"}):
+        mine = [f"cloudfold.test={TEST_LABELS['cloudfold.test']}"]
+        for c in client.containers.list(all=True, filters={"label": mine}):
             c.remove(force=True)
+        for v in client.volumes.list(filters={"label": mine}):
+            try:
+                v.remove(force=True)
+            except docker.errors.APIError:
+                pass
         client.close()
         proc.terminate()
         proc.wait(timeout=20)
@@ -96,7 +105,7 @@ def make_container(engine):
 
     def run(command=("sleep", "300"), name: str | None = None, **kwargs):
         c = engine.containers.run(IMAGE, list(command), detach=True, name=name or f"cf-test-{uuid.uuid4().hex[:8]}",
-                                  labels={"cloudfold.test": "1", **kwargs.pop("labels", {})}, **kwargs)
+                                  labels={**TEST_LABELS, **kwargs.pop("labels", {})}, **kwargs)
         made.append(c)
         return c
 

@@ -20,7 +20,7 @@ import docker
 import pytest
 
 from conftest import assert_error
-from engine import BUSYBOX, IMAGE, engine, engine_socket  # noqa: F401  (fixtures)
+from engine import BUSYBOX, IMAGE, TEST_LABELS, engine, engine_socket  # noqa: F401  (fixtures)
 from inventory_support import register
 
 from cloudfold.domain.templates import HOST_ARCH
@@ -102,7 +102,7 @@ def test_built_busybox_image_serves_http_from_a_container(engine, engine_socket)
     assert _image_id(engine, IMAGE) is not None  # the image it replaced is kept while tagged elsewhere
 
     c = engine.containers.run(BUSYBOX.ref, ["httpd", "-f", "-p", "8080", "-h", "/www"], detach=True,
-                              name=f"cf-test-{uuid.uuid4().hex[:8]}", labels={"cloudfold.test": "1"},
+                              name=f"cf-test-{uuid.uuid4().hex[:8]}", labels=TEST_LABELS,
                               ports={"8080/tcp": ("127.0.0.1", None)})
     try:
         c.reload()

@@ -4,13 +4,13 @@ inventory, vanishing records, and an unreachable engine."""
 from __future__ import annotations
 
 from conftest import assert_error
-from engine import engine, engine_socket, make_container  # noqa: F401  (fixtures)
+from engine import TEST_LABELS, engine, engine_socket, make_container  # noqa: F401  (fixtures)
 from inventory_support import find, register, sync
 
 
 def test_sync_shows_containers_networks_and_volumes_in_every_face(client, admin, engine, make_container, engine_socket):
     c = make_container()
-    engine.volumes.create(name=f"cfvol-{c.name}", labels={"cloudfold.test": "1"})
+    engine.volumes.create(name=f"cfvol-{c.name}", labels=TEST_LABELS)
     register(admin, "local", "podman", {"docker_host": engine_socket}, region="local")
     task = sync(admin, "podman")
     assert task["result"]["seen"] >= 2 and any("page" in line["message"] for line in task["logs"])
