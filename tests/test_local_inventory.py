@@ -73,7 +73,11 @@ def test_provider_health_reports_latency(admin, engine_socket):
     register(admin, "local", "podman", {"docker_host": engine_socket})
     register(admin, "gcp", "gcp-later", credentials={"project_id": "p", "service_account_json": '{"type": "service_account"}'})
     health = {h["provider_id"]: h for h in admin.client.get("/api/providers/health/check", headers=admin.headers).json()}
-    assert health["podman"]["status"] == "healthy" and health["podman"]["latency_ms"] > 0
+    mine = health["podman"]
+    assert mine["latency_ms"] > 0
+    # a ping slower than a second (a loaded test machine) is reported as degraded, with the reason
+    assert mine["status"] == "healthy" or (mine["status"] == "degraded" and mine["latency_ms"] > 1000
+                                           and mine["error"] == "High latency detected"), mine
     assert health["gcp-later"]["status"] == "not_implemented" and "not implemented" in health["gcp-later"]["error"]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.api.deps import get_session, require
 from cloudfold.api.errors import responses
+from cloudfold.api.params import Skip
 from cloudfold.domain import audit
 from cloudfold.domain.context import Principal
 
@@ -55,7 +56,7 @@ class AuditMetricsOut(BaseModel):
 @router.get("", response_model=AuditPage, summary="Recent audit events, newest first")
 def recent(
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: Skip = 0,
     result: Literal["success", "failed", "blocked"] | None = None,
     action: str | None = Query(None, max_length=120),
     session: Session = Depends(get_session),

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.api.deps import get_session, require
 from cloudfold.api.errors import responses
-from cloudfold.api.params import RecordId
+from cloudfold.api.params import RecordId, Skip
 from cloudfold.api.faces.resource_schemas import InventoryItem, inventory_item
 from cloudfold.domain import inventory
 from cloudfold.domain.context import Principal
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/inventory", tags=["inventory"], responses=responses(
 def _listing(group: str):
     def endpoint(response: Response, provider: str | None = Query(None, max_length=32),
                  region: str | None = Query(None, max_length=64), status: str | None = Query(None, max_length=32),
-                 skip: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
+                 skip: Skip = 0, limit: int = Query(100, ge=1, le=1000),
                  session: Session = Depends(get_session), p: Principal = Depends(require("read"))):
         f = inventory.Filters(kinds=inventory.GROUPS[group], provider=provider, region=region, status=status)
         rows, total = inventory.page(session, p, f, skip, limit)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.api.deps import actions_limit, context, get_runtime, get_session, require
 from cloudfold.api.errors import responses
-from cloudfold.api.params import RecordId
+from cloudfold.api.params import RecordId, Skip
 from cloudfold.api.faces.resource_schemas import (
     ActionLogOut,
     ActionOut,
@@ -36,7 +36,7 @@ class SyncOut(BaseModel):
 def list_resources(provider_id: str | None = Query(None, max_length=100),
                    resource_type: str | None = Query(None, max_length=32),
                    status: str | None = Query(None, max_length=32),
-                   skip: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
+                   skip: Skip = 0, limit: int = Query(100, ge=1, le=1000),
                    session: Session = Depends(get_session), p: Principal = Depends(require("read"))):
     account_id = accounts.get(session, p, provider_id).id if provider_id else None
     f = inventory.Filters(kinds=(resource_type,) if resource_type else None, account_id=account_id, status=status)

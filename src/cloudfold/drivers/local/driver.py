@@ -87,6 +87,9 @@ class LocalDriver(Driver):
         except (RequestsConnectionError, ReadTimeout, FileNotFoundError, ConnectionRefusedError) as exc:
             raise DriverUnavailable(f"container engine unreachable: {exc}") from exc
         except APIError as exc:
+            if "no such" in str(exc.explanation or "").lower():
+                # Podman answers 500, not 404, for an object removed a moment ago
+                raise NotFound(str(exc.explanation), response=exc.response) from exc
             raise DriverError(str(exc.explanation or exc)) from exc
         except DockerException as exc:
             if "Connection" in str(exc) or "No such file" in str(exc):
