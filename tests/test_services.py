@@ -181,3 +181,17 @@ def test_engine_gone_gives_503(client, admin, shop):
         assert_error(r, 503, "SERVICE_UNAVAILABLE")
     shop["web"].reload()
     assert shop["web"].status == "running"
+    audit = client.get("/monitor/audit", params={"action": "service.restart"}, headers=admin.headers).json()
+    assert audit["total"] == 1 and audit["events"][0]["result"] == "failed"
+
+
+def test_only_drivers_declaring_logs_read_them():
+    from cloudfold.drivers import registry
+    from cloudfold.drivers.base import AccountSpec, DriverNotImplemented
+
+    assert "logs" in registry.driver_class("local").capabilities
+    proxmox = registry.driver_class("proxmox")
+    assert "logs" not in proxmox.capabilities
+    driver = proxmox(AccountSpec(id="pve", provider_type="proxmox", region=None, credentials={}, config={}))
+    with pytest.raises(DriverNotImplemented, match="cannot read container logs"):
+        driver.logs("pve1/lxc/200", 10)

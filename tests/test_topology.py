@@ -136,3 +136,29 @@ def test_the_database_label_wins():
     assert database_engine("busybox", {"cloudfold.role": "database"}) == "unknown"
     assert database_engine("redis:7", {"cloudfold.role": "database"}) == "redis"
     assert database_engine("busybox", {"cloudfold.role": "database", "cloudfold.database": "sqlite"}) == "sqlite"
+
+
+def test_proxmox_nodes_and_vms_are_hosts(client, admin, tmp_path):
+    """Another provider: guests of a Proxmox stand-in (tests/pve_standin.py, shaped after the
+    documented PVE API): LXC containers under their node, qemu guests as vm hosts."""
+    from pve_standin import PveStandin, demo_state, make_tls_files
+
+    ca, cert, key = make_tls_files(tmp_path)
+    token = {"user": "root@pam", "token_name": "cloudfold", "token_value": "0b6a4a56-5b8d-4a3e-9f7e-1d2c3b4a5f60"}
+    with PveStandin(demo_state(), cert, key) as pve:
+        register(admin, "proxmox", "pve", {"host": pve.host, "verify_ssl": str(ca), "timeout": 5}, credentials=token)
+        sync(admin, "pve")
+    h = admin.headers
+    vms = {v["vmId"]: v for v in client.get("/topology/vms", headers=h).json()["vms"]}
+    assert vms["pve/pve1"]["kind"] == "node" and vms["pve/pve1"]["containers"] == 1
+    assert vms["pve/pve2"]["containers"] == 2 and vms["pve/pve2"]["containersRunning"] == 1
+    web1 = next(v for v in vms.values() if v["name"] == "web1")
+    assert web1["kind"] == "vm" and web1["resourceId"] == int(web1["vmId"]) and web1["status"] == "running"
+    assert web1["provider"] == "proxmox" and web1["providerId"] == "pve" and web1["containers"] == 0
+
+    by_vm = {v["vmId"]: v for v in client.get("/topology/containers", headers=h).json()["vms"]}
+    dns = by_vm["pve/pve1"]["containers"][0]
+    assert dns["name"] == "ct-dns" and dns["running"] is True and dns["service"] is None
+    assert dns["memoryMb"] is not None and dns["cpuPercent"] is not None
+    # no labels on Proxmox guests: no services
+    assert client.get("/topology/services-by-vm", headers=h).json() == {"vms": [], "total": 0}

@@ -24,7 +24,7 @@ from cloudfold.domain import accounts, actions, audit, events, inventory
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import DriverError, DriverNotImplemented, DriverUnavailable, LogLine
-from cloudfold.errors import BadRequest, CloudfoldError, NotFound, ServiceUnavailable
+from cloudfold.errors import BadRequest, CloudfoldError, NotFound, ServiceUnavailable, UpstreamError
 from cloudfold.security.secretbox import SecretBox
 from cloudfold.settings import Settings
 
@@ -237,7 +237,14 @@ def restart(session: Session, ctx: Context, bus: events.EventBus, box: SecretBox
     """Restart every container of a service through the one action path: reboot the running
     ones, start the others. A container's refusal or provider error does not stop the rest;
     when every container fails, the first error is raised."""
-    svc = live(session, ctx.principal, bus, box, settings, ref)
+    try:
+        svc = live(session, ctx.principal, bus, box, settings, ref)
+    except (ServiceUnavailable, UpstreamError) as exc:  # its provider could not even be read
+        session.rollback()
+        audit.record(session, ctx, "service.restart", target=f"service:{ref}", result=audit.FAILED,
+                     detail={"via": via, "message": exc.message})
+        session.commit()
+        raise
     results: list[Restarted] = []
     errors: list[CloudfoldError] = []
     for c in svc.containers:
