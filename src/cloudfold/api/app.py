@@ -24,9 +24,11 @@ from cloudfold.api.faces import (
     inventory,
     providers,
     resources,
+    services,
     settings as settings_face,
     tasks,
     templates,
+    topology,
     vms,
     ws,
 )
@@ -36,7 +38,7 @@ from cloudfold.runtime import Runtime
 from cloudfold.settings import Settings
 
 ROUTERS = [index, health, auth_login, auth_users, apikeys, audit, tasks, providers, credentials, resources,
-           inventory, dashboard, vms, containers, templates, settings_face, ws]
+           inventory, dashboard, vms, containers, services, topology, templates, settings_face, ws]
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""

@@ -32,6 +32,14 @@ class Discovered:
 
 
 @dataclass(frozen=True)
+class LogLine:
+    """One line a container printed; `time` as the provider reports it, when it does."""
+
+    time: datetime | None
+    message: str
+
+
+@dataclass(frozen=True)
 class AccountSpec:
     """What a driver gets to know about its account: no database row, just values."""
 
@@ -64,6 +72,8 @@ class Driver(ABC):
     # the scope each action needs; machine control is admin (seed 000)
     action_scopes: ClassVar[dict[str, str]] = {a: "admin" for a in ACTIONS}
     credential_fields: ClassVar[tuple[str, ...]] = ()  # required keys of the credentials object
+    # optional features beyond the abstract methods, e.g. "logs" (see `logs`)
+    capabilities: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, account: AccountSpec) -> None:
         self.account = account
@@ -96,3 +106,8 @@ class Driver(ABC):
 
     def close(self) -> None:  # noqa: B027  (optional hook)
         """Release connections."""
+
+    def logs(self, external_id: str, tail: int) -> list[LogLine]:
+        """The last `tail` lines a container printed (stdout and stderr), oldest first.
+        Only drivers declaring the "logs" capability implement it."""
+        raise DriverNotImplemented(f"{self.provider_type} cannot read container logs")

@@ -12,7 +12,15 @@ from docker.errors import APIError, DockerException, NotFound
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ReadTimeout
 
-from cloudfold.drivers.base import AccountSpec, Discovered, Driver, DriverError, DriverUnavailable, InvalidCredentials
+from cloudfold.drivers.base import (
+    AccountSpec,
+    Discovered,
+    Driver,
+    DriverError,
+    DriverUnavailable,
+    InvalidCredentials,
+    LogLine,
+)
 from cloudfold.drivers.local import mapping
 from cloudfold.drivers.local.socket import find_engine
 
@@ -185,3 +193,15 @@ class LocalDriver(Driver):
             except (DriverError, NotFound):
                 pass  # a container still uses it: keep it
         return new
+
+    # -- logs ----------------------------------------------------------------------
+    capabilities = frozenset({"logs"})
+
+    def logs(self, external_id: str, tail: int) -> list[LogLine]:
+        try:
+            raw = self._call(self.client.api.logs, external_id, stdout=True, stderr=True, timestamps=True,
+                             tail=tail)
+        except NotFound:
+            raise DriverError(f"container {external_id[:12]} no longer exists") from None
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        return [mapping.log_line(line) for line in text.splitlines()[-tail:] if line]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timezone
 from typing import Any
 
-from cloudfold.drivers.base import Discovered
+from cloudfold.drivers.base import Discovered, LogLine
 
 STATUS = {
     "created": "stopped",
@@ -41,6 +42,9 @@ def container(attrs: dict[str, Any], region: str | None) -> Discovered:
     )
     labels = config.get("Labels") or {}
     raw_status = state.get("Status") or "unknown"
+    mounts = [{"type": m.get("Type"), "name": m.get("Name") or None, "source": m.get("Source"),
+               "destination": m.get("Destination"), "rw": m.get("RW", True)}
+              for m in attrs.get("Mounts") or []]
     return Discovered(
         kind="container",
         external_id=attrs["Id"],
@@ -60,6 +64,8 @@ def container(attrs: dict[str, Any], region: str | None) -> Discovered:
             "restart_count": attrs.get("RestartCount", 0),
             "started_at": state.get("StartedAt"),
             "pid": state.get("Pid") or None,
+            "health": (state.get("Health") or {}).get("Status") or None,  # healthcheck verdict, when one is set
+            "mounts": mounts,
             "labels": labels,
         },
         tags={k: v for k, v in labels.items() if not k.startswith(("io.", "org.", "com.docker"))},
@@ -97,3 +103,18 @@ def volume(attrs: dict[str, Any], region: str | None) -> Discovered:
         tags=dict(labels),
         created_at=_time(attrs.get("CreatedAt")),
     )
+
+
+MAX_LOG_LINE = 8192
+STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
+
+
+def log_line(line: str) -> LogLine:
+    """A line of `logs(timestamps=True)`: an RFC 3339 time (nanoseconds, Z or an offset), a space, the text."""
+    stamp, _, rest = line.partition(" ")
+    match = STAMP.match(stamp)
+    if match is None:
+        return LogLine(time=None, message=line[:MAX_LOG_LINE])
+    whole, fraction, zone = match.groups()
+    when = datetime.fromisoformat(whole + (fraction or "")[:7] + ("+00:00" if zone in (None, "Z") else zone))
+    return LogLine(time=when.astimezone(timezone.utc), message=rest[:MAX_LOG_LINE])
