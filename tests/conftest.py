@@ -82,6 +82,7 @@ def make_settings(tmp_path, database_url):
             housekeeping_interval_seconds=3600,
             schedule_tick_seconds=3600,
             auto_register_local=False,
+            health_degraded_ms=60_000.0,  # a loaded test machine pings slowly; test_local_inventory checks the threshold
         )
         values.update(overrides)
         return Settings(**values)

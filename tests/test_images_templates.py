@@ -192,7 +192,9 @@ def test_templates_list_featured_all_and_info(make_client, make_account, engine,
     assert set(info) == INFO_FIELDS
     assert info == {**info, "checksum": busybox_id, "url": None, "available": True, "storage": "local",
                     "path": BUSYBOX.ref, "architecture": HOST_ARCH, "size": busybox["size"]}
-    extra_info = client.get(f"/api/templates/{extra['id']}/info", headers=h).json()
+    r = client.get(f"/api/templates/{extra['id']}/info", headers=h)
+    assert r.status_code == 200, r.text
+    extra_info = r.json()
     assert extra_info["checksum"] == extra_id and extra_info["path"].endswith(ref.split("/", 1)[1])
 
     assert_error(client.get("/api/templates/no-such-template/info", headers=h), 404, "NOT_FOUND")

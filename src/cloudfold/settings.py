@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     housekeeping_interval_seconds: int = Field(3600, ge=1)
     schedule_tick_seconds: int = Field(15, ge=1)  # how often due syncs and health checks are looked for
     sync_lock_stale_seconds: int = Field(300, ge=1)  # a sync silent this long is presumed dead
+    health_degraded_ms: float = Field(1000.0, gt=0)  # a provider answering slower than this is "degraded"
     auto_register_local: bool = True  # register the `local` account when a container engine is found
     log_level: str = "INFO"
 

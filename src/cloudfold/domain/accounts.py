@@ -29,7 +29,6 @@ from cloudfold.security.secretbox import SecretBox, SecretBoxError
 from cloudfold.settings import Settings
 
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-DEGRADED_MS = 1000.0
 
 
 def visible(stmt, viewer: Principal):
@@ -216,7 +215,7 @@ def check_health(session: Session, account: Account, box: SecretBox, settings: S
         if driver is not None:
             driver.close()
     latency = round((time.perf_counter() - start) * 1000, 1)
-    if status == "healthy" and latency > DEGRADED_MS:
+    if status == "healthy" and latency > settings.health_degraded_ms:
         status, error = "degraded", "High latency detected"
     if account.sync_failures and account.next_sync_after and account.next_sync_after > utcnow():
         note = (f"sync failing ({account.sync_failures} in a row: {account.last_sync_error}); "

@@ -11,6 +11,7 @@ import docker
 from docker.errors import APIError, DockerException, NotFound
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ReadTimeout
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_fixed
 
 from cloudfold.drivers.base import (
     AccountSpec,
@@ -41,6 +42,12 @@ def _image(attrs: dict[str, Any]) -> dict[str, Any]:
             "digests": [d for d in attrs.get("RepoDigests") or [] if d != "<none>@<none>"],
             "size": attrs.get("Size"), "architecture": attrs.get("Architecture"),
             "labels": attrs.get("Labels") or (attrs.get("Config") or {}).get("Labels") or {}}
+
+
+def _image_vanished(exc: BaseException) -> bool:
+    """Podman fails a whole image listing when one image is removed while it lists; a retry
+    lists again without it."""
+    return type(exc) is DriverError and "reading image" in str(exc)
 
 
 def _imported_id(answer: str) -> str | None:
@@ -169,6 +176,7 @@ class LocalDriver(Driver):
         return None if action == "terminate" else self.get(kind, external_id)
 
     # -- images --------------------------------------------------------------------
+    @retry(retry=retry_if_exception(_image_vanished), stop=stop_after_attempt(3), wait=wait_fixed(0.2), reraise=True)
     def list_images(self, label: str | None = None) -> list[dict[str, Any]]:
         return [_image(a) for a in self._call(self.client.api.images, filters={"label": label} if label else None)]
 
