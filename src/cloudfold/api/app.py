@@ -17,11 +17,13 @@ from cloudfold.api.faces import (
     auth_login,
     auth_users,
     containers,
+    containers_read,
     credentials,
     dashboard,
     health,
     index,
     inventory,
+    node,
     providers,
     resources,
     settings as settings_face,
@@ -36,7 +38,7 @@ from cloudfold.runtime import Runtime
 from cloudfold.settings import Settings
 
 ROUTERS = [index, health, auth_login, auth_users, apikeys, audit, tasks, providers, credentials, resources,
-           inventory, dashboard, vms, containers, templates, settings_face, ws]
+           inventory, dashboard, vms, containers, containers_read, node, templates, settings_face, ws]
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""
