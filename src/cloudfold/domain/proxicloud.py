@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cloudfold import __version__
@@ -115,7 +116,11 @@ def _store(session: Session, rt, account: Account, found: list[Discovered], miss
     """Keep what was read (the sync's upsert) and mark what is gone; publish the changes."""
     generation = session.scalar(select(func.max(Resource.sync_generation))
                                 .where(Resource.account_id == account.id)) or 0
-    changes = sync.upsert_page(session, account, found, generation)
+    try:
+        changes = sync.upsert_page(session, account, found, generation)
+    except IntegrityError:  # a concurrent read or sync inserted the same container first
+        session.rollback()
+        changes = sync.upsert_page(session, account, found, generation)
     gone = list(session.scalars(select(Resource).where(
         Resource.account_id == account.id, Resource.kind == KIND, Resource.manual.is_(False),
         Resource.vanished.is_(False), Resource.external_id.in_(missing)))) if missing else []
