@@ -13,6 +13,7 @@ import pytest
 
 from conftest import assert_error
 from engine import BUSYBOX, TEST_LABELS, engine, engine_socket, make_container  # noqa: F401  (fixtures)
+from helpers_api import create_key, key_headers
 from inventory_support import register, wait_task
 
 MB = 1024 * 1024
@@ -238,7 +239,7 @@ def test_concurrent_first_reads_of_a_new_container(client, admin, podman, make_c
     assert len(vmids) == 1
 
 
-def test_bad_inputs_credentials_and_visibility(client, admin, member, podman, make_container, tag):
+def test_bad_inputs_credentials_and_visibility(client, admin, member, make_account, podman, make_container, tag):
     c = make_container(name=f"pcr-{tag}-priv")
     vmid = _mine(_ok(client.get("/api/containers", headers=admin.headers)), c.name)[c.name]["vmid"]
     assert_error(client.get("/api/containers/999999", headers=admin.headers), 404, "NOT_FOUND")
@@ -247,6 +248,12 @@ def test_bad_inputs_credentials_and_visibility(client, admin, member, podman, ma
     for path in ("/api/containers", f"/api/containers/{vmid}", "/api/containers/generate-name",
                  "/api/containers/search?q=x", "/api/info", "/api/dashboard/summary"):
         assert_error(client.get(path), 401, "UNAUTHORIZED")
+    # reads need the read scope: a key without it is refused, a viewer (read only) may read
+    no_scope = key_headers(create_key(client, admin.headers, scopes=[])["key"])
+    for path in (f"/api/containers/{vmid}", "/api/containers", "/api/info"):
+        assert "read" in assert_error(client.get(path, headers=no_scope), 403, "FORBIDDEN")["message"]
+    viewer = make_account("viewer")
+    assert _ok(client.get("/api/containers", headers=viewer.headers))["total"] >= 0
     # the admin's account is not the member's: its containers are not the member's either
     assert_error(client.get(f"/api/containers/{vmid}", headers=member.headers), 404, "NOT_FOUND")
     mine = _ok(client.get("/api/containers", headers=member.headers))

@@ -93,8 +93,9 @@ def _sample(driver: Driver, found: list[Discovered]) -> None:
     """Add a stats sample (running containers) and disk sizes to what a local engine reported."""
     if not hasattr(driver, "stats"):
         return
-    sizes = driver.sizes() if len(found) != 1 else driver.sizes(found[0].external_id)
+    sizes = driver.sizes(found[0].external_id if len(found) == 1 else None)
     running = [d for d in found if d.status == "running"]
+
     def sample(d: Discovered) -> dict[str, Any] | None:
         try:
             return driver.stats(d.external_id)
@@ -135,15 +136,12 @@ def _store(session: Session, rt, account: Account, found: list[Discovered], miss
         rt.events.publish(events.resource_change("vanished", row, source="refresh"))
 
 
-def _read_account(rt, account: Account, stats: bool) -> list[Discovered] | None:
-    """Every container of one account now, or None when it is not a container provider.
-    An engine error (not unreachability) is retried once: a container removed between the
+def _read_account(rt, account: Account, stats: bool) -> list[Discovered]:
+    """Every container of one account now. An engine error (not unreachability) is retried once: a container removed between the
     engine's list and its inspect answers some engines with an error rather than a 404."""
     for attempt in (1, 2):
         try:
             with _driver(rt, account) as driver:
-                if KIND not in driver.kinds:
-                    return None
                 found = [d for page in driver.pages((KIND,)) for d in page if d.kind == KIND]
                 if stats:
                     _sample(driver, found)
@@ -153,7 +151,7 @@ def _read_account(rt, account: Account, stats: bool) -> list[Discovered] | None:
         except DriverError:
             if attempt == 2:
                 raise
-    return None  # pragma: no cover
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _refresh_account(session: Session, rt, account: Account, stats: bool) -> bool:
@@ -163,8 +161,6 @@ def _refresh_account(session: Session, rt, account: Account, stats: bool) -> boo
     except DriverError as exc:
         log.info("account %s unreadable, answering from the inventory: %s", account.slug, exc)
         return False
-    if found is None:
-        return True
     seen = {d.external_id for d in found}
     known = session.scalars(select(Resource.external_id).where(
         Resource.account_id == account.id, Resource.kind == KIND, Resource.vanished.is_(False)))
