@@ -259,3 +259,16 @@ def test_bad_inputs_credentials_and_visibility(client, admin, member, make_accou
     mine = _ok(client.get("/api/containers", headers=member.headers))
     assert c.name not in {x["name"] for x in mine["containers"]}
     assert _ok(client.get("/api/containers/search", params={"q": c.name}, headers=member.headers))["total"] == 0
+
+
+def test_paused_containers_filter_and_count(client, admin, podman, make_container, tag):
+    c = make_container(name=f"pcr-{tag}-nap")
+    c.pause()
+    try:
+        paused = _live(client.get("/api/containers", params={"status": "paused"}, headers=admin.headers))
+        assert c.name in {x["name"] for x in paused["containers"]}
+        assert {x["status"] for x in paused["containers"]} == {"paused"}
+        summary = _ok(client.get("/api/dashboard/summary", headers=admin.headers))
+        assert summary["containers"]["paused"] >= 1
+    finally:
+        c.unpause()
