@@ -17,11 +17,13 @@ from cloudfold.api.faces import (
     auth_login,
     auth_users,
     containers,
+    containers_read,
     credentials,
     dashboard,
     health,
     index,
     inventory,
+    node,
     providers,
     resources,
     services,
@@ -38,7 +40,8 @@ from cloudfold.runtime import Runtime
 from cloudfold.settings import Settings
 
 ROUTERS = [index, health, auth_login, auth_users, apikeys, audit, tasks, providers, credentials, resources,
-           inventory, dashboard, vms, containers, services, topology, templates, settings_face, ws]
+           inventory, dashboard, vms, containers, containers_read, node, services, topology, templates,
+           settings_face, ws]
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""

@@ -6,8 +6,6 @@ same action path as every other face. Machine control needs the admin scope (see
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -16,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from cloudfold.api.deps import actions_limit, context, get_runtime, get_session, require
 from cloudfold.api.errors import responses
 from cloudfold.api.params import VmId
-from cloudfold.domain import actions, inventory
+from cloudfold.domain import actions, inventory, proxicloud
 from cloudfold.domain.context import Principal
 from cloudfold.runtime import Runtime
 
@@ -79,16 +77,6 @@ def delete(request: Request, vmid: VmId,
     return _enqueue(request, session, runtime, p, vmid, "terminate", {"purge": purge})
 
 
-def _uptime(started_at: str | None, status: str) -> int:
-    if status != "running" or not started_at:
-        return 0
-    try:
-        started = datetime.fromisoformat(started_at.replace("Z", "+00:00")[:26] + "+00:00")
-    except ValueError:
-        return 0
-    return max(0, int((datetime.now(timezone.utc) - started).total_seconds()))
-
-
 @router.get("/{vmid}/status", response_model=ContainerStatus, summary="Current status of a container",
             responses=responses(502, 503))
 async def status(vmid: VmId, runtime: Runtime = Depends(get_runtime),
@@ -99,6 +87,4 @@ async def status(vmid: VmId, runtime: Runtime = Depends(get_runtime),
             return actions.refresh(session, runtime.events, runtime.secretbox, runtime.settings, row)
 
     row = await run_in_threadpool(live)
-    meta = row.meta or {}
-    return ContainerStatus(vmid=vmid, status=row.status, uptime=int(meta.get("uptime") or _uptime(meta.get("started_at"), row.status)),
-                           pid=meta.get("pid"))
+    return ContainerStatus(vmid=vmid, status=row.status, uptime=proxicloud.uptime(row), pid=(row.meta or {}).get("pid"))

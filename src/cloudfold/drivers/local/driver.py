@@ -152,6 +152,29 @@ class LocalDriver(Driver):
             return None
         raise DriverError(f"the local engine has no {kind} objects")
 
+    # -- live figures (seed 004 reads) ----------------------------------------------
+    def stats(self, external_id: str) -> dict[str, Any] | None:
+        """One sample of a container's usage, or None when it is gone. ``cpu_percent`` is
+        `docker stats`' figure (100 = one core busy), None when the engine sends no previous
+        sample (Podman): the caller may average ``cpu_total_ns`` over the uptime instead."""
+        try:
+            return mapping.stats(self._call(self.client.api.stats, external_id, stream=False))
+        except NotFound:
+            return None
+
+    def sizes(self, external_id: str | None = None) -> dict[str, dict[str, int | None]]:
+        """Disk use by container id: ``rw`` (its writable layer) and ``rootfs`` (image + layer)."""
+        filters = {"id": external_id} if external_id else None
+        rows = self._call(self.client.api.containers, all=True, size=True, filters=filters)
+        return {r["Id"]: {"rw": r.get("SizeRw"), "rootfs": r.get("SizeRootFs")} for r in rows}
+
+    def host(self) -> dict[str, Any]:
+        """The engine's host: name, engine version, cores, memory; uptime, load and storage
+        when the engine runs on this machine (a unix socket), else None."""
+        info, version = self._call(self.client.api.info), self._call(self.client.api.version)
+        local = (find_engine(self.account.config.get("docker_host")) or "").startswith("unix://")
+        return mapping.host(info, version, local)
+
     # -- acting --------------------------------------------------------------------
     def act(self, kind: str, external_id: str, action: str, **options: Any) -> Discovered | None:
         if kind != "container":

@@ -29,6 +29,59 @@ def _time(value: str | None) -> datetime | None:
         return None
 
 
+def settings(attrs: dict[str, Any]) -> dict[str, Any]:
+    """A container's configuration as seed 004 shows it (hostname, swap, restart policy, …)."""
+    config, host = attrs.get("Config") or {}, attrs.get("HostConfig") or {}
+    memory, swap = host.get("Memory") or 0, host.get("MemorySwap") or 0
+    return {"hostname": config.get("Hostname"), "swap_bytes": swap - memory if memory and swap > memory else None,
+            "restart_policy": (host.get("RestartPolicy") or {}).get("Name") or "no",
+            "privileged": bool(host.get("Privileged")), "storage_driver": (attrs.get("GraphDriver") or {}).get("Name"),
+            "storage_size": (host.get("StorageOpt") or {}).get("size"), "network_mode": host.get("NetworkMode")}
+
+
+def stats(raw: dict[str, Any]) -> dict[str, Any]:
+    """One stats sample -> cpu percent (100 = one core), memory and network/block I/O bytes."""
+    cpu, pre = raw.get("cpu_stats") or {}, raw.get("precpu_stats") or {}
+    total = (cpu.get("cpu_usage") or {}).get("total_usage") or 0
+    cores = cpu.get("online_cpus") or len((cpu.get("cpu_usage") or {}).get("percpu_usage") or []) or 1
+    cpu_delta = total - ((pre.get("cpu_usage") or {}).get("total_usage") or 0)
+    system_delta = (cpu.get("system_cpu_usage") or 0) - (pre.get("system_cpu_usage") or 0)
+    if pre.get("system_cpu_usage") and system_delta > 0:
+        percent = cpu_delta / system_delta * cores * 100
+    else:  # no previous sample: the average since the start (nanoseconds of CPU per elapsed ns)
+        percent = None
+    nets = (raw.get("networks") or {}).values()
+    blk = (raw.get("blkio_stats") or {}).get("io_service_bytes_recursive") or []
+    memory = raw.get("memory_stats") or {}
+    return {"cpu_percent": None if percent is None else round(percent, 2), "cpu_total_ns": total,
+            "memory_usage": memory.get("usage"), "memory_limit": memory.get("limit"),
+            "net_in": sum(n.get("rx_bytes") or 0 for n in nets), "net_out": sum(n.get("tx_bytes") or 0 for n in nets),
+            "blk_read": sum(b.get("value") or 0 for b in blk if (b.get("op") or "").lower() == "read"),
+            "blk_write": sum(b.get("value") or 0 for b in blk if (b.get("op") or "").lower() == "write"),
+            "pids": (raw.get("pids_stats") or {}).get("current")}
+
+
+def host(info: dict[str, Any], version: dict[str, Any], local: bool) -> dict[str, Any]:
+    """The engine's host; uptime, load and storage are read from this machine when the engine runs here."""
+    import os
+
+    out: dict[str, Any] = {"name": info.get("Name"), "engine": (version.get("Components") or [{}])[0].get("Name"),
+                           "version": version.get("Version") or info.get("ServerVersion"),
+                           "cpu_cores": info.get("NCPU"), "memory_total": info.get("MemTotal"),
+                           "root_dir": info.get("DockerRootDir"), "uptime": None, "load_average": None,
+                           "storage_total": None, "storage_used": None}
+    if local:
+        try:
+            with open("/proc/uptime") as fh:
+                out["uptime"] = int(float(fh.read().split()[0]))
+            out["load_average"] = [round(x, 2) for x in os.getloadavg()]
+            fs = os.statvfs(out["root_dir"] or "/")
+            out["storage_total"] = fs.f_blocks * fs.f_frsize
+            out["storage_used"] = (fs.f_blocks - fs.f_bfree) * fs.f_frsize
+        except OSError:
+            pass
+    return out
+
 def container(attrs: dict[str, Any], region: str | None) -> Discovered:
     state = attrs.get("State") or {}
     config = attrs.get("Config") or {}
@@ -59,6 +112,7 @@ def container(attrs: dict[str, Any], region: str | None) -> Discovered:
             "networks": sorted(nets),
             "ports": published,
             "command": config.get("Cmd"),
+            "config": settings(attrs),
             "memory_bytes": host.get("Memory") or None,
             "nano_cpus": host.get("NanoCpus") or None,
             "restart_count": attrs.get("RestartCount", 0),

@@ -1,0 +1,420 @@
+"""Seed 004 (ProxiCloud) reads: containers, one container, names, search, node info, dashboard.
+
+Every read is the one inventory, refreshed from the engines first:
+
+- *Live* (``X-Cache-Status: online``): each visible account whose driver has containers is
+  listed now; what it reports is upserted into the inventory with the sync's own
+  ``upsert_page`` (so a container made outside cloudfold gets its vmid at once), containers
+  it no longer reports are marked vanished, and a local engine's usage figures (a ``stats``
+  sample and the disk sizes) are kept in the record's metadata under ``stats`` and ``size``.
+- *Offline* (``X-Cache-Status: offline``): when an engine cannot be reached or answers with
+  an error, the answer is that same inventory as last stored: status, configuration and
+  the last usage sample (zero for what was never sampled). Reads never fail on the engine.
+
+Fallbacks (documented in docs/architecture.md): ``cpu``/``memory`` of a container without
+limits are the host's cores/memory; ``cpu_usage`` is `docker stats`' percent (100 = one
+core), averaged since start when the engine keeps no previous sample (Podman); ``disk`` is
+the root filesystem's size (image + writable layer), ``disk_usage`` the writable layer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cloudfold import __version__
+from cloudfold.db.base import utcnow
+from cloudfold.db.models import Account, Resource, ResourceAction
+from cloudfold.domain import accounts, events, inventory, sync, templates
+from cloudfold.domain.context import Principal
+from cloudfold.drivers import registry
+from cloudfold.drivers.base import Discovered, Driver, DriverError, DriverUnavailable
+from cloudfold.drivers.local.driver import engine_spec
+from cloudfold.images import normalize
+
+log = logging.getLogger("cloudfold.proxicloud")
+
+ONLINE, OFFLINE = "online", "offline"
+KIND = "container"
+SORTS = ("vmid", "name", "status", "cpu_usage")
+NAME_PREFIX = "proxicloud-"
+STATS_WORKERS = 8
+MB = 1024 * 1024
+# the last host figures seen per engine, for offline answers (process memory: a restarted
+# or other replica answers offline node fields as null until it has seen the engine once)
+_HOSTS: dict[str, dict[str, Any]] = {}
+
+
+@dataclass
+class Read:
+    data: Any
+    cache: str  # ONLINE or OFFLINE
+
+
+# -- refreshing the inventory from the engines ----------------------------------------------
+@contextmanager
+def _driver(rt, account: Account | None) -> Iterator[Driver]:
+    driver = None
+    try:
+        spec = accounts.spec(account, rt.secretbox, rt.settings) if account else engine_spec(rt.settings.docker_host)
+        driver = registry.open_driver(spec)
+        yield driver
+    finally:
+        if driver is not None:
+            driver.close()
+
+
+def _uptime(meta: dict[str, Any], status: str) -> int:
+    started_at = meta.get("started_at")
+    if status != "running" or not started_at:
+        return 0
+    try:
+        started = datetime.fromisoformat(started_at.replace("Z", "+00:00")[:26] + "+00:00")
+    except ValueError:
+        return 0
+    return max(0, int((datetime.now(timezone.utc) - started).total_seconds()))
+
+
+def uptime(row: Resource) -> int:
+    meta = row.meta or {}
+    return int(meta.get("uptime") or _uptime(meta, row.status))
+
+
+def _sample(driver: Driver, found: list[Discovered]) -> None:
+    """Add a stats sample (running containers) and disk sizes to what a local engine reported."""
+    if not hasattr(driver, "stats"):
+        return
+    sizes = driver.sizes(found[0].external_id if len(found) == 1 else None)
+    running = [d for d in found if d.status == "running"]
+
+    def sample(d: Discovered) -> dict[str, Any] | None:
+        try:
+            return driver.stats(d.external_id)
+        except DriverError as exc:  # stopped or removed meanwhile: no sample, the rest stands
+            log.info("no stats for %s: %s", d.external_id[:12], exc)
+            return None
+
+    with ThreadPoolExecutor(max_workers=min(STATS_WORKERS, len(running) or 1)) as pool:
+        samples = dict(zip([d.external_id for d in running], pool.map(sample, running)))
+    now = utcnow().isoformat()
+    for d in found:
+        if d.external_id in sizes:
+            d.metadata["size"] = sizes[d.external_id]
+        if samples.get(d.external_id):
+            d.metadata["stats"] = {**samples[d.external_id], "at": now}
+
+
+def _store(session: Session, rt, account: Account, found: list[Discovered], missing: list[str]) -> None:
+    """Keep what was read (the sync's upsert) and mark what is gone; publish the changes."""
+    generation = session.scalar(select(func.max(Resource.sync_generation))
+                                .where(Resource.account_id == account.id)) or 0
+    try:
+        changes = sync.upsert_page(session, account, found, generation)
+    except IntegrityError:  # a concurrent read or sync inserted the same container first
+        session.rollback()
+        changes = sync.upsert_page(session, account, found, generation)
+    gone = list(session.scalars(select(Resource).where(
+        Resource.account_id == account.id, Resource.kind == KIND, Resource.manual.is_(False),
+        Resource.vanished.is_(False), Resource.external_id.in_(missing)))) if missing else []
+    for row in gone:
+        row.vanished, row.status, row.updated_at = True, "terminated", utcnow()
+    session.commit()
+    by_id = {rid: change for change, rid in changes}
+    if by_id:
+        for row in session.scalars(select(Resource).where(Resource.id.in_(list(by_id)))):
+            rt.events.publish(events.resource_change(by_id[row.id], row, source="refresh"))
+    for row in gone:
+        rt.events.publish(events.resource_change("vanished", row, source="refresh"))
+
+
+def _read_account(rt, account: Account, stats: bool) -> list[Discovered]:
+    """Every container of one account now. An engine error (not unreachability) is retried once: a container removed between the
+    engine's list and its inspect answers some engines with an error rather than a 404."""
+    for attempt in (1, 2):
+        try:
+            with _driver(rt, account) as driver:
+                found = [d for page in driver.pages((KIND,)) for d in page if d.kind == KIND]
+                if stats:
+                    _sample(driver, found)
+                return found
+        except DriverUnavailable:
+            raise
+        except DriverError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _refresh_account(session: Session, rt, account: Account, stats: bool) -> bool:
+    """Read every container of one account now and keep it; False when its engine failed."""
+    try:
+        found = _read_account(rt, account, stats)
+    except DriverError as exc:
+        log.info("account %s unreadable, answering from the inventory: %s", account.slug, exc)
+        return False
+    seen = {d.external_id for d in found}
+    known = session.scalars(select(Resource.external_id).where(
+        Resource.account_id == account.id, Resource.kind == KIND, Resource.vanished.is_(False)))
+    _store(session, rt, account, found, [x for x in known if x not in seen])
+    return True
+
+
+def _refresh_visible(session: Session, rt, viewer: Principal, stats: bool) -> str:
+    ok = True
+    for account in accounts.list_for(session, viewer):
+        if account.is_active and KIND in _kinds(account):
+            ok = _refresh_account(session, rt, account, stats) and ok
+    return ONLINE if ok else OFFLINE
+
+
+def _kinds(account: Account) -> tuple[str, ...]:
+    try:
+        return registry.driver_class(account.provider_type).kinds
+    except DriverError:
+        return ()
+
+
+def _refresh_one(session: Session, rt, row: Resource) -> str:
+    if row.account is None or row.manual:
+        return ONLINE
+    try:
+        with _driver(rt, row.account) as driver:
+            state = driver.get(row.kind, row.external_id)
+            if state is not None:
+                _sample(driver, [state])
+    except DriverError as exc:
+        log.info("resource %s unreadable, answering from the inventory: %s", row.id, exc)
+        return OFFLINE
+    _store(session, rt, row.account, [state] if state else [], [] if state else [row.external_id])
+    session.refresh(row)
+    return ONLINE
+
+
+# -- shaping ---------------------------------------------------------------------------------
+def _visible_rows(session: Session, viewer: Principal) -> list[Resource]:
+    stmt = inventory.scoped(session, viewer, select(Resource).where(Resource.kind == KIND,
+                                                                    Resource.vanished.is_(False)))
+    return list(session.scalars(stmt.order_by(Resource.id)))
+
+
+def _template_ids(settings) -> dict[str, str]:
+    try:
+        return {normalize(t.image): t.id for t in templates.catalog(settings).values()}
+    except Exception:  # an unusable templates file must not break container reads
+        return {}
+
+
+def _number(value: float | None) -> int | float | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+def _cpu_percent(row: Resource, up: int) -> float:
+    st = (row.meta or {}).get("stats") or {}
+    if row.status != "running":
+        return 0.0
+    if st.get("cpu_percent") is not None:
+        return float(st["cpu_percent"])
+    if st.get("cpu_total_ns") and up:
+        return round(st["cpu_total_ns"] / (up * 1e9) * 100, 2)
+    return 0.0
+
+
+def _summary(row: Resource, host: dict[str, Any], tids: dict[str, str]) -> dict[str, Any]:
+    meta = row.meta or {}
+    st, size = meta.get("stats") or {}, meta.get("size") or {}
+    running, up = row.status == "running", uptime(row)
+    image = meta.get("image") or ""
+    memory_bytes = meta.get("memory_bytes") or host.get("memory_total")
+    return {
+        "vmid": inventory.vmid_of(row), "name": row.name, "status": row.status,
+        "template": tids.get(normalize(image)) if image else None,
+        "cpu": _number(meta["nano_cpus"] / 1e9) if meta.get("nano_cpus") else host.get("cpu_cores"),
+        "memory": memory_bytes // MB if memory_bytes else None,
+        "disk": size.get("rootfs"), "uptime": up,
+        "cpu_usage": _cpu_percent(row, up),
+        "memory_usage": int(st.get("memory_usage") or 0) if running else 0,
+        "network_in": int(st.get("net_in") or 0) if running else 0,
+        "network_out": int(st.get("net_out") or 0) if running else 0,
+        "ip_address": meta.get("private_ip"),
+    }
+
+
+def _config(row: Resource, summary: dict[str, Any]) -> dict[str, Any]:
+    meta = row.meta or {}
+    conf = meta.get("config") or {}
+    networks = meta.get("networks") or []
+    rootfs = f"{conf.get('storage_driver') or 'local'}:vm-{summary['vmid']}-disk-0"
+    if conf.get("storage_size"):
+        rootfs += f",size={conf['storage_size']}"
+    return {
+        "cores": summary["cpu"], "memory": summary["memory"],
+        "swap": (conf.get("swap_bytes") or 0) // MB,
+        "rootfs": rootfs,
+        "net0": f"name=eth0,bridge={networks[0] if networks else conf.get('network_mode') or 'none'},"
+                f"ip={summary['ip_address'] or 'dhcp'}",
+        "onboot": conf.get("restart_policy") in ("always", "unless-stopped"),
+        "features": f"nesting={1 if conf.get('privileged') else 0}",
+        "hostname": conf.get("hostname"), "image": meta.get("image"),
+    }
+
+
+def _current(row: Resource, summary: dict[str, Any]) -> dict[str, Any]:
+    meta = row.meta or {}
+    st, size = meta.get("stats") or {}, meta.get("size") or {}
+    total = meta.get("memory_bytes") or (st.get("memory_limit") if row.status == "running" else None)
+    return {
+        "status": row.status, "cpu_usage": summary["cpu_usage"], "memory_usage": summary["memory_usage"],
+        "memory_total": total or (summary["memory"] * MB if summary["memory"] else None),
+        "disk_usage": size.get("rw"), "disk_total": size.get("rootfs"), "uptime": summary["uptime"],
+        "network": {"in": summary["network_in"], "out": summary["network_out"]},
+        "pid": meta.get("pid"), "sampled_at": st.get("at"), "last_synced": row.last_synced,
+    }
+
+
+def _host_of(rt, session: Session, viewer: Principal) -> tuple[dict[str, Any], str]:
+    """The engine host's figures, live, else the last seen (offline)."""
+    account = _engine_account(session, viewer)
+    key = account.slug if account else "default"
+    try:
+        with _driver(rt, account) as driver:
+            host = driver.host()
+    except DriverError as exc:
+        log.info("engine host unreadable, answering from the last known figures: %s", exc)
+        return _HOSTS.get(key) or {"name": account.slug if account else None}, OFFLINE
+    _HOSTS[key] = host
+    return host, ONLINE
+
+
+def _worst(*caches: str) -> str:
+    return OFFLINE if OFFLINE in caches else ONLINE
+
+
+# -- the reads -------------------------------------------------------------------------------
+def list_containers(session: Session, rt, viewer: Principal, status: str | None = None, sort: str = "vmid",
+                    order: str = "asc") -> Read:
+    cache = _refresh_visible(session, rt, viewer, stats=True)
+    host = _known_host(session, rt, viewer)
+    tids = _template_ids(rt.settings)
+    rows = [_summary(r, host, tids) for r in _visible_rows(session, viewer)]
+    if status:
+        rows = [r for r in rows if r["status"] == status]
+    present = [r for r in rows if r[sort] is not None]
+    present.sort(key=lambda r: (r[sort], r["vmid"]), reverse=order == "desc")
+    rows = present + [r for r in rows if r[sort] is None]
+    data = {"containers": rows, "total": len(rows),
+            "running": sum(1 for r in rows if r["status"] == "running"),
+            "stopped": sum(1 for r in rows if r["status"] == "stopped")}
+    return Read(data, cache)
+
+
+def _engine_account(session: Session, viewer: Principal) -> Account | None:
+    return next((a for a in accounts.list_for(session, viewer, "local") if a.is_active), None)
+
+
+def _known_host(session: Session, rt, viewer: Principal) -> dict[str, Any]:
+    """The host figures already seen (cores and memory change rarely), read once otherwise."""
+    account = _engine_account(session, viewer)
+    return _HOSTS.get(account.slug if account else "default") or _host_of(rt, session, viewer)[0]
+
+
+def get_container(session: Session, rt, viewer: Principal, vmid: int) -> Read:
+    row = inventory.by_vmid(session, viewer, vmid)
+    cache = _refresh_one(session, rt, row)
+    summary = _summary(row, _known_host(session, rt, viewer), _template_ids(rt.settings))
+    data = {
+        "vmid": vmid, "name": row.name, "status": row.status, "template": summary["template"],
+        "config": _config(row, summary), "current": _current(row, summary),
+        "ip_address": summary["ip_address"], "created_at": int(row.created_at.timestamp()),
+    }
+    return Read(data, cache)
+
+
+def generate_name(session: Session, rt, viewer: Principal) -> Read:
+    """``proxicloud-NNN``, one past the highest number in use: names are unique per engine,
+    so every container of the inventory counts, whoever may see it."""
+    cache = _refresh_visible(session, rt, viewer, stats=False)
+    names = set(session.scalars(select(Resource.name).where(Resource.kind.in_(inventory.COMPUTE),
+                                                            Resource.vanished.is_(False))))
+    numbers = [int(m.group(1)) for n in names if (m := re.fullmatch(rf"{NAME_PREFIX}(\d+)", n))]
+    counter = max(numbers, default=0) + 1
+    while f"{NAME_PREFIX}{counter:03d}" in names:  # pragma: no cover  (max + 1 is free)
+        counter += 1
+    return Read({"name": f"{NAME_PREFIX}{counter:03d}", "counter": counter}, cache)
+
+
+def search(session: Session, rt, viewer: Principal, q: str) -> Read:
+    """Containers whose name, hostname or any IP address contains ``q`` (case-insensitive)."""
+    cache = _refresh_visible(session, rt, viewer, stats=False)
+    needle = q.strip().lower()
+    results = []
+    for row in _visible_rows(session, viewer):
+        meta = row.meta or {}
+        ips = [ip for ip in (meta.get("ip_addresses") or {}).values() if ip]
+        hay = [row.name, (meta.get("config") or {}).get("hostname") or "", *ips]
+        if any(needle in h.lower() for h in hay):
+            results.append({"vmid": inventory.vmid_of(row), "name": row.name, "status": row.status,
+                            "ip_address": meta.get("private_ip"), "hostname": (meta.get("config") or {}).get("hostname")})
+    return Read({"query": q, "results": results, "total": len(results)}, cache)
+
+
+def node_info(session: Session, rt, viewer: Principal) -> Read:
+    host, cache = _host_of(rt, session, viewer)
+    return Read({"node_name": host.get("name"), "version": host.get("version"), "uptime": host.get("uptime"),
+                 "cpu_cores": host.get("cpu_cores"), "total_memory": host.get("memory_total"),
+                 "proxicloud_version": __version__, "engine": host.get("engine")}, cache)
+
+
+def _percent(used: float | None, total: float | None) -> float | None:
+    return round(used / total * 100, 1) if used is not None and total else None
+
+
+def _activity(session: Session, viewer: Principal, rows: list[Resource], tids: dict[str, str],
+              limit: int = 10) -> list[dict[str, Any]]:
+    stmt = inventory.scoped(session, viewer, select(ResourceAction, Resource)
+                            .join(Resource, Resource.id == ResourceAction.resource_id)
+                            .where(Resource.kind == KIND, ResourceAction.result == "success"))
+    done = [{"timestamp": int(a.time.timestamp()), "action": "delete" if a.action == "terminate" else a.action,
+             "vmid": inventory.vmid_of(r), "name": r.name, "details": a.message}
+            for a, r in session.execute(stmt.order_by(ResourceAction.id.desc()).limit(limit))]
+    made = []
+    for r in sorted(rows, key=lambda r: r.created_at, reverse=True)[:limit]:
+        image = (r.meta or {}).get("image") or ""
+        made.append({"timestamp": int(r.created_at.timestamp()), "action": "create", "vmid": inventory.vmid_of(r),
+                     "name": r.name, "details": f"Created from {tids.get(normalize(image), image) if image else 'unknown'}"})
+    return sorted(done + made, key=lambda x: x["timestamp"], reverse=True)[:limit]
+
+
+def dashboard_summary(session: Session, rt, viewer: Principal) -> Read:
+    host, host_cache = _host_of(rt, session, viewer)
+    listing = list_containers(session, rt, viewer)
+    rows = listing.data["containers"]
+    count = lambda s: sum(1 for r in rows if r["status"] == s)  # noqa: E731
+    cores = host.get("cpu_cores")
+    cpu_used = sum(r["cpu_usage"] for r in rows)
+    mem_used = sum(r["memory_usage"] for r in rows)
+    return Read({
+        "containers": {"total": len(rows), "running": count("running"), "stopped": count("stopped"),
+                       "paused": count("paused")},
+        "resources": {
+            "cpu": {"used": round(cpu_used / cores, 1) if cores else None, "total": cores},
+            "memory": {"used": mem_used, "total": host.get("memory_total"),
+                       "percent": _percent(mem_used, host.get("memory_total"))},
+            "storage": {"used": host.get("storage_used"), "total": host.get("storage_total"),
+                        "percent": _percent(host.get("storage_used"), host.get("storage_total"))},
+        },
+        "node": {"name": host.get("name"), "version": host.get("version"), "uptime": host.get("uptime"),
+                 "cpu_cores": cores, "load_average": host.get("load_average")},
+        "recent_activity": _activity(session, viewer, _visible_rows(session, viewer), _template_ids(rt.settings)),
+    }, _worst(host_cache, listing.cache))
+
