@@ -21,6 +21,7 @@ from cloudfold.api.faces import (
     dashboard,
     health,
     index,
+    instances,
     inventory,
     providers,
     resources,
@@ -28,6 +29,8 @@ from cloudfold.api.faces import (
     tasks,
     templates,
     vms,
+    volumes,
+    vpcs,
     ws,
 )
 from cloudfold.api.middleware.body_limit import BodyLimitMiddleware
@@ -36,7 +39,7 @@ from cloudfold.runtime import Runtime
 from cloudfold.settings import Settings
 
 ROUTERS = [index, health, auth_login, auth_users, apikeys, audit, tasks, providers, credentials, resources,
-           inventory, dashboard, vms, containers, templates, settings_face, ws]
+           inventory, dashboard, vms, containers, templates, settings_face, instances, vpcs, volumes, ws]
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""

@@ -38,7 +38,9 @@ def scoped(session: Session, viewer: Principal, stmt: Select) -> Select:
     ids = accounts.visible_ids(session, viewer)
     if ids is None:
         return stmt
-    return stmt.where(or_(Resource.account_id.in_(ids),
+    # a record someone made through cloudfold (manual, or a seed 003 object) is theirs alone
+    mine = Resource.owner_id.is_(None) | (Resource.owner_id == viewer.user_id)
+    return stmt.where(or_(Resource.account_id.in_(ids) & mine,
                           (Resource.account_id.is_(None)) & (Resource.owner_id == viewer.user_id)))
 
 
