@@ -7,6 +7,7 @@ import ipaddress
 
 from conftest import assert_error
 from engine import engine, engine_socket  # noqa: F401  (fixtures)
+from inventory_support import sync
 from localcloud_support import POOL, POOL_OCTET, client, labelled_local_account, launch, make, vpc_with_subnet  # noqa: F401
 
 
@@ -107,5 +108,23 @@ def test_subnet_with_an_instance_cannot_go_and_no_engine_means_503(client, membe
                         503, "SERVICE_UNAVAILABLE")
     assert "unreachable" in body["message"]
     client.put("/api/providers/local", json={"is_active": False}, headers=admin.headers)
-    body = assert_error(client.post("/vpcs", json={"name": "v"}, headers=member.headers), 503, "SERVICE_UNAVAILABLE")
+    body = assert_error(client.post("/vpcs", json={"name": "v"}, headers=member.headers), 409, "CONFLICT")
     assert "No local container engine" in body["message"]
+
+
+def test_a_sync_keeps_local_cloud_records_whole(client, member, admin):
+    vpc, sub = vpc_with_subnet(member)
+    inst = launch(member, sub)
+    vol = make(member, "/volumes", {"name": "v", "size_gb": 1})
+    sync(admin, "local")
+    h = member.headers
+    assert client.get(f"/vpcs/{vpc['id']}", headers=h).json()["status"] == "available"
+    assert client.get(f"/subnets/{sub['id']}", headers=h).json() == sub
+    assert client.get(f"/instances/{inst['id']}", headers=h).json()["status"] == "running"
+    assert client.get(f"/volumes/{vol['id']}", headers=h).json()["size_gb"] == 1
+    # one record per engine object: the sync found the ones the local cloud made
+    for obj, kind in ((sub, "subnet"), (inst, "container"), (vol, "volume")):
+        rows = client.get("/api/resources", params={"provider_id": "local", "resource_type": kind, "limit": 1000},
+                          headers=admin.headers).json()
+        assert [r["id"] for r in rows if r["id"] == obj["resource_id"]] == [obj["resource_id"]]
+        assert len([r for r in rows if obj["id"][:8] in r["name"]]) == 1

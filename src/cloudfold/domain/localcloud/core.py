@@ -46,11 +46,12 @@ class Cloud:
 
 
 def local_account(cloud: Cloud) -> Account:
-    """The first registered, active `local` account the caller can see."""
+    """The first registered, active `local` account the caller can see (409 when there is none:
+    the request cannot be served in this state; 503 is kept for an engine that is unreachable)."""
     for account in accounts.list_for(cloud.session, cloud.principal, "local"):
         if account.is_active:
             return account
-    raise ServiceUnavailable("No local container engine is registered: register a provider of type 'local' "
+    raise Conflict("No local container engine is registered: register a provider of type 'local' "
                              "(POST /api/providers) or start cloudfold where a container engine runs")
 
 
