@@ -189,3 +189,20 @@ def test_faults_answer_clearly_and_leave_nothing_behind(client, member, make_acc
 def launch_raw(client, headers, **fields):
     return client.post("/instances", json={"name": "x", "image": IMAGE, "command": ["sleep", "300"], **fields},
                        headers=headers)
+
+
+def test_placement_by_vpc_and_its_mistakes(client, member, admin):
+    h = member.headers
+    vpc, sub = vpc_with_subnet(member)
+    other_vpc = make(member, "/vpcs", {"name": "empty"})
+    inst = make(member, "/instances", {"name": "by-vpc", "image": IMAGE, "vpc_id": vpc["id"], "command": "sleep 300",
+                                       "ports": [f"{free_port()}:8080"]})
+    assert inst["subnet_id"] == sub["id"] and inst["command"] == ["sleep", "300"] and len(inst["ports"]) == 1
+    body = assert_error(launch_raw(client, h, vpc_id=other_vpc["id"], subnet_id=sub["id"]), 400, "BAD_REQUEST")
+    assert "not in VPC" in body["message"]
+    assert "no subnet" in assert_error(launch_raw(client, h, vpc_id=other_vpc["id"]), 400, "BAD_REQUEST")["message"]
+    # admins may act on anyone's instance by id; lists show each caller's own
+    assert client.get(f"/instances/{inst['id']}", headers=admin.headers).status_code == 200
+    assert client.get("/instances", headers=admin.headers).json() == []
+    r = client.put(f"/instances/{inst['id']}", json={"status": "stopped"}, headers=admin.headers)
+    assert r.status_code == 200 and r.json()["status"] == "stopped", r.text

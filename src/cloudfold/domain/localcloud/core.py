@@ -7,6 +7,7 @@ user"); one object by id is visible to its owner and to admins, anyone else gets
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,10 +24,11 @@ from cloudfold.drivers import registry
 from cloudfold.drivers.base import Discovered, DriverError, DriverUnavailable
 from cloudfold.drivers.local.driver import LocalDriver
 from cloudfold.drivers.local.provision import ImageMissing, PortTaken
-from cloudfold.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, UpstreamError
+from cloudfold.errors import BadRequest, CloudfoldError, Conflict, NotFound, ServiceUnavailable, UpstreamError
 from cloudfold.security.secretbox import SecretBox
 from cloudfold.settings import Settings
 
+log = logging.getLogger(__name__)
 TITLES = {"vpc": "VPC", "subnet": "Subnet", "volume": "Volume", "instance": "Instance"}
 
 
@@ -71,7 +73,8 @@ def engine(cloud: Cloud, account: Account) -> Iterator[LocalDriver]:
         raise Conflict(f"A host port is already in use: {exc}") from exc
     except DriverError as exc:
         text = str(exc)
-        if any(s in text for s in ("already used", "overlap", "in use", "already exists")):
+        if any(s in text for s in ("already used", "overlap", "in use", "being used", "active endpoints",
+                                   "already exists")):
             raise Conflict(f"The container engine refused: {text}") from exc
         raise UpstreamError(f"The container engine refused: {text}") from exc
     finally:
@@ -143,7 +146,10 @@ def record(cloud: Cloud, account: Account, kind: str, resource_kind: str, found:
     except Exception:
         session.rollback()
         if undo is not None:
-            undo()
+            try:
+                undo()
+            except CloudfoldError:
+                log.exception("could not remove the engine object of a %s that was not stored", kind)
         raise
     cloud.bus.publish(events.resource_change("create", row, via=f"{kind}s"))
     return obj

@@ -148,7 +148,8 @@ def _act(cloud: Cloud, obj: CloudObject, action: str, via: str) -> CloudObject:
 def set_status(cloud: Cloud, instance_id: str, status: str) -> CloudObject:
     if status not in STATUS_ACTIONS:
         raise BadRequest(f"status must be one of: {', '.join(STATUS_ACTIONS)}")
-    return _act(cloud, get(cloud, instance_id), STATUS_ACTIONS[status], "PUT /instances/{id}")
+    # the live state first: a container that exited on its own is "stopped", not "running"
+    return _act(cloud, get(cloud, instance_id, live=True), STATUS_ACTIONS[status], "PUT /instances/{id}")
 
 
 def terminate(cloud: Cloud, instance_id: str) -> CloudObject:
