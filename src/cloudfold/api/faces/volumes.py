@@ -24,26 +24,28 @@ class VolumeOut(ObjectOut):
     attached_to: list[str] = Field(description="Ids of the instances that mount it")
 
 
-def out(c: Cloud, obj: CloudObject) -> VolumeOut:
-    users = [i.id for i in volumes.users(c, obj)]
+def out(obj: CloudObject, attached: list[CloudObject]) -> VolumeOut:
+    users = [i.id for i in attached]
     return VolumeOut(**{**base(obj), "status": "in-use" if users else "available"}, size_gb=obj.spec["size_gb"],
                      attached_to=users)
 
 
 @router.get("", response_model=list[VolumeOut], summary="List your volumes")
 def list_volumes(c: Cloud = Depends(cloud("read"))):
-    return [out(c, v) for v in volumes.list_mine(c)]
+    attached = volumes.attachments(c, c.principal.user_id)
+    return [out(v, attached.get(v.id, [])) for v in volumes.list_mine(c)]
 
 
 @router.post("", status_code=201, response_model=VolumeOut, summary="Create a volume",
              responses=responses(409, 422, 502, 503))
 def create_volume(body: VolumeIn, c: Cloud = Depends(cloud("write"))):
-    return out(c, volumes.create(c, body.name, body.size_gb))
+    return out(volumes.create(c, body.name, body.size_gb), [])
 
 
 @router.get("/{volume_id}", response_model=VolumeOut, summary="One volume", responses=responses(404))
 def get_volume(volume_id: str, c: Cloud = Depends(cloud("read"))):
-    return out(c, volumes.get(c, volume_id))
+    volume = volumes.get(c, volume_id)
+    return out(volume, volumes.users(c, volume))
 
 
 @router.delete("/{volume_id}", response_model=Deleted, summary="Delete a volume no instance uses",

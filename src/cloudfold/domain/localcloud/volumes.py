@@ -29,10 +29,18 @@ def get(cloud: Cloud, volume_id: str) -> CloudObject:
     return core.get(cloud, "volume", volume_id)
 
 
+def attachments(cloud: Cloud, owner_id: int) -> dict[str, list[CloudObject]]:
+    """Volume id -> the owner's live instances that mount it (one query for a whole list)."""
+    found: dict[str, list[CloudObject]] = {}
+    for instance in cloud.session.scalars(core.objects("instance").where(CloudObject.owner_id == owner_id)):
+        for m in instance.spec.get("volumes") or []:
+            found.setdefault(m["volume_id"], []).append(instance)
+    return found
+
+
 def users(cloud: Cloud, volume: CloudObject) -> list[CloudObject]:
     """The live instances that mount this volume."""
-    instances = cloud.session.scalars(core.objects("instance").where(CloudObject.owner_id == volume.owner_id))
-    return [i for i in instances if any(m["volume_id"] == volume.id for m in i.spec.get("volumes") or [])]
+    return attachments(cloud, volume.owner_id).get(volume.id, [])
 
 
 def delete(cloud: Cloud, volume_id: str) -> CloudObject:
