@@ -128,3 +128,14 @@ def test_a_sync_keeps_local_cloud_records_whole(client, member, admin):
                           headers=admin.headers).json()
         assert [r["id"] for r in rows if r["id"] == obj["resource_id"]] == [obj["resource_id"]]
         assert len([r for r in rows if obj["id"][:8] in r["name"]]) == 1
+
+
+def test_concurrent_vpcs_get_distinct_ranges(client, member):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda n: client.post("/vpcs", json={"name": f"v{n}"}, headers=member.headers),
+                                range(6)))
+    assert [r.status_code for r in answers] == [201] * 6
+    cidrs = [ipaddress.ip_network(r.json()["cidr_block"]) for r in answers]
+    assert not any(a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1:])

@@ -8,7 +8,9 @@ each other, whoever owns them, since all subnets share one engine host.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import threading
 from ipaddress import IPv4Network
 
 from cloudfold.db.models import CloudObject
@@ -19,6 +21,9 @@ from cloudfold.drivers.local import provision
 from cloudfold.errors import BadRequest, Conflict
 
 SMALLEST_VPC, LARGEST_VPC, SMALLEST_SUBNET = 28, 16, 29
+# choosing a free range and storing it happen under one lock, so two requests never pick the
+# same range (one process; replicas sharing a database would need a database lock here)
+_allocating = threading.Lock()
 
 
 def parse_cidr(text: str, what: str) -> IPv4Network:
@@ -41,6 +46,16 @@ def _first_free(candidates, taken: list[IPv4Network]) -> IPv4Network | None:
 
 # -- VPCs ------------------------------------------------------------------------------
 
+def _one_at_a_time(fn):
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        with _allocating:
+            return fn(*args, **kwargs)
+
+    return run
+
+
+@_one_at_a_time
 def create_vpc(cloud: Cloud, name: str, cidr_block: str | None = None) -> CloudObject:
     account = core.local_account(cloud)
     taken = [_cidr(v) for v in cloud.session.scalars(core.objects("vpc"))]
@@ -85,6 +100,7 @@ def delete_vpc(cloud: Cloud, vpc_id: str) -> CloudObject:
 
 # -- subnets ---------------------------------------------------------------------------
 
+@_one_at_a_time
 def create_subnet(cloud: Cloud, vpc_id: str, name: str, cidr_block: str | None = None,
                   availability_zone: str | None = None) -> CloudObject:
     vpc = get_vpc(cloud, vpc_id)
