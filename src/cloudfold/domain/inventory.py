@@ -100,7 +100,13 @@ def create_manual(session: Session, ctx: Context, bus: events.EventBus, data: di
 EDITABLE = ("name", "region", "status", "metadata", "tags", "cost_per_hour")
 
 
+REQUIRED = ("name", "status", "metadata", "tags")  # a record always has these: null cannot clear them
+
+
 def update(session: Session, ctx: Context, bus: events.EventBus, row: Resource, changes: dict[str, Any]) -> Resource:
+    nulls = sorted(k for k in REQUIRED if k in changes and changes[k] is None)
+    if nulls:
+        raise BadRequest(f"{', '.join(nulls)} cannot be null")
     synced = {"name", "region", "status", "metadata"} & set(changes)
     if not row.manual and synced:
         raise BadRequest(f"{', '.join(sorted(synced))} of a synced resource come from its provider; "
