@@ -139,3 +139,16 @@ def test_concurrent_vpcs_get_distinct_ranges(client, member):
     assert [r.status_code for r in answers] == [201] * 6
     cidrs = [ipaddress.ip_network(r.json()["cidr_block"]) for r in answers]
     assert not any(a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1:])
+
+
+def test_a_subnet_network_removed_behind_our_back_gives_409(client, member, engine):
+    _, sub = vpc_with_subnet(member)
+    (net,) = engine.networks.list(filters={"label": f"cloudfold.id={sub['id']}"})
+    net.remove()
+    for ports in (None, "18999:8080"):
+        body = assert_error(client.post("/instances", json={"name": "x", "image": "localhost/cloudfold-busybox:test",
+                                                            "subnet_id": sub["id"], "ports": ports},
+                                        headers=member.headers), 409, "CONFLICT")
+        assert "no longer has" in body["message"]
+    assert client.get("/instances", headers=member.headers).json() == []
+    assert not engine.containers.list(all=True, filters={"label": "cloudfold.kind=instance"})

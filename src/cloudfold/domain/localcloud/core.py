@@ -23,7 +23,7 @@ from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import Discovered, DriverError, DriverUnavailable
 from cloudfold.drivers.local.driver import LocalDriver
-from cloudfold.drivers.local.provision import ImageMissing, PortTaken
+from cloudfold.drivers.local.provision import ImageMissing, ObjectMissing, PortTaken
 from cloudfold.errors import BadRequest, CloudfoldError, Conflict, NotFound, ServiceUnavailable, UpstreamError
 from cloudfold.security.secretbox import SecretBox
 from cloudfold.settings import Settings
@@ -54,7 +54,7 @@ def local_account(cloud: Cloud) -> Account:
         if account.is_active:
             return account
     raise Conflict("No local container engine is registered: register a provider of type 'local' "
-                             "(POST /api/providers) or start cloudfold where a container engine runs")
+                   "(POST /api/providers) or start cloudfold where a container engine runs")
 
 
 @contextmanager
@@ -71,6 +71,8 @@ def engine(cloud: Cloud, account: Account) -> Iterator[LocalDriver]:
         raise BadRequest(str(exc)) from exc
     except PortTaken as exc:
         raise Conflict(f"A host port is already in use: {exc}") from exc
+    except ObjectMissing as exc:
+        raise Conflict(str(exc)) from exc
     except DriverError as exc:
         text = str(exc)
         if any(s in text for s in ("already used", "overlap", "in use", "being used", "active endpoints",

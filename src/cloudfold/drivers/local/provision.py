@@ -21,6 +21,7 @@ from cloudfold.drivers.base import Discovered, DriverError
 from cloudfold.drivers.local import mapping
 from cloudfold.drivers.local.driver import LocalDriver
 
+MISSING_PHRASES = ("network not found", "no such network", "volume not found", "no such volume")
 PUBLISH_NETWORK = "bridge"  # the default network: Docker's "bridge", Podman's "podman" (aliased)
 
 
@@ -30,6 +31,10 @@ class ImageMissing(DriverError):
 
 class PortTaken(DriverError):
     """A host port the container publishes is already in use."""
+
+
+class ObjectMissing(DriverError):
+    """An engine object the new one needs (a network, a volume) is gone from the engine."""
 
 
 def labels(driver: LocalDriver, kind: str, object_id: str) -> dict[str, str]:
@@ -118,20 +123,31 @@ def create_container(driver: LocalDriver, spec: ContainerSpec) -> Discovered:
         binds={vol: {"bind": path, "mode": "rw"} for vol, path in spec.mounts.items()} or None,
         nano_cpus=spec.nano_cpus, mem_limit=spec.memory_bytes,
         network_mode=PUBLISH_NETWORK if spec.ports or not spec.network else spec.network)
-    made = driver._call(api.create_container, spec.image, command=spec.command, name=spec.name,
-                        environment=spec.env or None, labels=labels(driver, "instance", spec.object_id),
-                        ports=[(c, proto) for _, c, proto in spec.ports] or None, host_config=host_config)
+    try:
+        made = driver._call(api.create_container, spec.image, command=spec.command, name=spec.name,
+                            environment=spec.env or None, labels=labels(driver, "instance", spec.object_id),
+                            ports=[(c, proto) for _, c, proto in spec.ports] or None, host_config=host_config)
+    except (DriverError, NotFound) as exc:
+        raise _why(exc) from None
     cid = made["Id"]
     try:
         if spec.ports and spec.network:
             driver._call(api.connect_container_to_network, cid, spec.network)
         driver._call(api.start, cid)
         return mapping.container(driver._call(api.inspect_container, cid), driver.region)
-    except DriverError as exc:
+    except (DriverError, NotFound) as exc:
         remove_container(driver, cid)
-        if "address already in use" in str(exc):
-            raise PortTaken(str(exc)) from None
-        raise
+        raise _why(exc) from None
+
+
+def _why(exc: Exception) -> DriverError:
+    """A failed create or start, told apart: a taken port, a missing network/volume, or else."""
+    text = str(getattr(exc, "explanation", None) or exc)
+    if "address already in use" in text:
+        return PortTaken(text)
+    if isinstance(exc, NotFound) or any(phrase in text.lower() for phrase in MISSING_PHRASES):
+        return ObjectMissing(f"the engine no longer has what the container needs: {text}")
+    return exc if isinstance(exc, DriverError) else DriverError(text)
 
 
 def remove_container(driver: LocalDriver, external_id: str) -> None:
