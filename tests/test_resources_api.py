@@ -47,6 +47,10 @@ def test_resource_bad_input(client, member):
     assert_error(client.get("/api/resources", params={"provider_id": "nope"}, headers=h), 404, "NOT_FOUND")
     assert_error(client.get("/inventory/vms", params={"limit": 0}, headers=h), 422, "BAD_REQUEST")
     assert_error(client.post("/api/resources/sync/nope", headers=h), 404, "NOT_FOUND")
+    rec = client.post("/api/resources", json={"name": "x", "resource_type": "vm"}, headers=h).json()
+    body = assert_error(client.put(f"/api/resources/{rec['id']}", json={"name": None, "tags": None}, headers=h),
+                        400, "BAD_REQUEST")
+    assert "name, tags cannot be null" in body["message"]
 
 
 def test_synced_fields_cannot_be_overwritten(client, admin, make_container, engine_socket):

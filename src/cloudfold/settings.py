@@ -76,10 +76,23 @@ class Settings(BaseSettings):
     auto_register_local: bool = True  # register the `local` account when a container engine is found
     log_level: str = "INFO"
 
+    # seed 003's local cloud: VPCs without a CIDR get the next free block of this pool
+    local_vpc_pool: str = "10.100.0.0/16"
+    local_vpc_prefix: int = Field(24, ge=8, le=28)
+    local_publish_ip: str = "127.0.0.1"  # where instances' ports are published on the host
+
     @field_validator("rate_limit_default", "rate_limit_auth", "rate_limit_actions")
     @classmethod
     def _valid_rate(cls, value: str) -> str:
         parse_rate(value)  # raises ValueError on a malformed limit such as "5 per"
+        return value
+
+    @field_validator("local_vpc_pool")
+    @classmethod
+    def _valid_pool(cls, value: str) -> str:
+        import ipaddress
+
+        ipaddress.IPv4Network(value)  # raises ValueError on a malformed or host-bits-set CIDR
         return value
 
     @classmethod

@@ -22,6 +22,7 @@ from cloudfold.api.faces import (
     dashboard,
     health,
     index,
+    instances,
     inventory,
     node,
     providers,
@@ -32,6 +33,8 @@ from cloudfold.api.faces import (
     templates,
     topology,
     vms,
+    volumes,
+    vpcs,
     ws,
 )
 from cloudfold.api.middleware.body_limit import BodyLimitMiddleware
@@ -41,7 +44,7 @@ from cloudfold.settings import Settings
 
 ROUTERS = [index, health, auth_login, auth_users, apikeys, audit, tasks, providers, credentials, resources,
            inventory, dashboard, vms, containers, containers_read, node, services, topology, templates,
-           settings_face, ws]
+           settings_face, instances, vpcs, volumes, ws]
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""

@@ -78,6 +78,8 @@ def check(session: Session, ctx: Context, resource: Resource, action: str, via: 
     except DriverNotImplemented as exc:
         raise _refuse(session, ctx, resource, action, via, ServiceUnavailable(str(exc)), 503, audit.FAILED)
     needed = "read" if action == "health_check" else driver_cls.action_scopes.get(action, "admin")
+    if needed == "admin" and resource.owner_id is not None and resource.owner_id == ctx.principal.user_id:
+        needed = "write"  # a machine the caller made (seed 003 instances) is theirs to control
     if needed not in ctx.principal.scopes:
         raise _refuse(session, ctx, resource, action, via, Forbidden(f"{action} needs the '{needed}' scope"), 403)
     before = resource.status

@@ -38,7 +38,9 @@ def scoped(session: Session, viewer: Principal, stmt: Select) -> Select:
     ids = accounts.visible_ids(session, viewer)
     if ids is None:
         return stmt
-    return stmt.where(or_(Resource.account_id.in_(ids),
+    # a record someone made through cloudfold (manual, or a seed 003 object) is theirs alone
+    mine = Resource.owner_id.is_(None) | (Resource.owner_id == viewer.user_id)
+    return stmt.where(or_(Resource.account_id.in_(ids) & mine,
                           (Resource.account_id.is_(None)) & (Resource.owner_id == viewer.user_id)))
 
 
@@ -98,7 +100,13 @@ def create_manual(session: Session, ctx: Context, bus: events.EventBus, data: di
 EDITABLE = ("name", "region", "status", "metadata", "tags", "cost_per_hour")
 
 
+REQUIRED = ("name", "status", "metadata", "tags")  # a record always has these: null cannot clear them
+
+
 def update(session: Session, ctx: Context, bus: events.EventBus, row: Resource, changes: dict[str, Any]) -> Resource:
+    nulls = sorted(k for k in REQUIRED if k in changes and changes[k] is None)
+    if nulls:
+        raise BadRequest(f"{', '.join(nulls)} cannot be null")
     synced = {"name", "region", "status", "metadata"} & set(changes)
     if not row.manual and synced:
         raise BadRequest(f"{', '.join(sorted(synced))} of a synced resource come from its provider; "

@@ -3,6 +3,7 @@
 from cloudfold.db.models.accounts import Account
 from cloudfold.db.models.audit import AuditEvent
 from cloudfold.db.models.idempotency import IdempotencyRecord
+from cloudfold.db.models.localcloud import CloudObject
 from cloudfold.db.models.outbox import OutboxMessage
 from cloudfold.db.models.resources import Resource, ResourceAction, SettingValue
 from cloudfold.db.models.tasks import Task, TaskLog
@@ -10,6 +11,7 @@ from cloudfold.db.models.users import ApiKey, PasswordResetToken, User
 
 __all__ = [
     "Account",
+    "CloudObject",
     "Resource",
     "ResourceAction",
     "SettingValue",

@@ -144,7 +144,7 @@ class LocalDriver(Driver):
         try:
             if kind == "container":
                 return mapping.container(self._call(api.inspect_container, external_id), self.region)
-            if kind == "network":
+            if kind in ("network", "subnet"):
                 return mapping.network(self._call(api.inspect_network, external_id), self.region)
             if kind == "volume":
                 return mapping.volume(self._call(api.inspect_volume, external_id), self.region)

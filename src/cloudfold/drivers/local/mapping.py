@@ -127,13 +127,18 @@ def container(attrs: dict[str, Any], region: str | None) -> Discovered:
     )
 
 
+# the label cloudfold puts on engine objects it made for seed 003 (see provision.py); a
+# network labelled as a subnet is synced as one, so the sync and the local cloud share a record
+KIND_LABEL = "cloudfold.kind"
+
+
 def network(attrs: dict[str, Any], region: str | None) -> Discovered:
     configs = (attrs.get("IPAM") or {}).get("Config") or []
     subnet = next((c.get("Subnet") for c in configs if c.get("Subnet")), None)
     gateway = next((c.get("Gateway") for c in configs if c.get("Gateway")), None)
     labels = attrs.get("Labels") or {}
     return Discovered(
-        kind="network",
+        kind="subnet" if labels.get(KIND_LABEL) == "subnet" else "network",
         external_id=attrs["Id"],
         name=attrs.get("Name") or attrs["Id"][:12],
         status="active",

@@ -1,0 +1,173 @@
+"""What the local-cloud services share: the caller's local account and engine, ownership,
+and recording an engine object as an inventory Resource plus its seed 003 CloudObject.
+
+Ownership: lists show the caller's own objects (seed 003: "owned by the authenticated
+user"); one object by id is visible to its owner and to admins, anyone else gets 404.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from cloudfold.db.base import new_uuid
+from cloudfold.db.models import Account, CloudObject, Resource
+from cloudfold.domain import accounts, audit, events
+from cloudfold.domain.context import Context, Principal
+from cloudfold.drivers import registry
+from cloudfold.drivers.base import Discovered, DriverError, DriverUnavailable
+from cloudfold.drivers.local.driver import LocalDriver
+from cloudfold.drivers.local.provision import ImageMissing, ObjectMissing, PortTaken
+from cloudfold.errors import BadRequest, CloudfoldError, Conflict, NotFound, ServiceUnavailable, UpstreamError
+from cloudfold.security.secretbox import SecretBox
+from cloudfold.settings import Settings
+
+log = logging.getLogger(__name__)
+TITLES = {"vpc": "VPC", "subnet": "Subnet", "volume": "Volume", "instance": "Instance"}
+
+
+@dataclass
+class Cloud:
+    """One request's view of the local cloud: who asks, and the services a change needs."""
+
+    session: Session
+    ctx: Context
+    bus: events.EventBus
+    box: SecretBox
+    settings: Settings
+
+    @property
+    def principal(self) -> Principal:
+        return self.ctx.principal
+
+
+def local_account(cloud: Cloud) -> Account:
+    """The first registered, active `local` account the caller can see (409 when there is none:
+    the request cannot be served in this state; 503 is kept for an engine that is unreachable)."""
+    for account in accounts.list_for(cloud.session, cloud.principal, "local"):
+        if account.is_active:
+            return account
+    raise Conflict("No local container engine is registered: register a provider of type 'local' "
+                   "(POST /api/providers) or start cloudfold where a container engine runs")
+
+
+@contextmanager
+def engine(cloud: Cloud, account: Account) -> Iterator[LocalDriver]:
+    """The account's driver; engine failures become the one error shape (503/502, 400 for a
+    missing image, 409 for a taken port or an address range the engine already uses)."""
+    driver = None
+    try:
+        driver = registry.open_driver(accounts.spec(account, cloud.box, cloud.settings))
+        yield driver
+    except DriverUnavailable as exc:
+        raise ServiceUnavailable(f"Container engine unreachable: {exc}") from exc
+    except ImageMissing as exc:
+        raise BadRequest(str(exc)) from exc
+    except PortTaken as exc:
+        raise Conflict(f"A host port is already in use: {exc}") from exc
+    except ObjectMissing as exc:
+        raise Conflict(str(exc)) from exc
+    except DriverError as exc:
+        text = str(exc)
+        if any(s in text for s in ("already used", "overlap", "in use", "being used", "active endpoints",
+                                   "already exists")):
+            raise Conflict(f"The container engine refused: {text}") from exc
+        raise UpstreamError(f"The container engine refused: {text}") from exc
+    finally:
+        if driver is not None:
+            driver.close()
+
+
+def remover(cloud: Cloud, account: Account, remove: Callable[[LocalDriver, str], None],
+            external_id: str) -> Callable[[], None]:
+    """A call that removes one engine object (to undo a half-made create, or to delete)."""
+    def run() -> None:
+        with engine(cloud, account) as driver:
+            remove(driver, external_id)
+
+    return run
+
+
+def objects(kind: str) -> Select:
+    """Live objects of a kind (an instance terminated elsewhere is no longer listed)."""
+    return (select(CloudObject).join(Resource, Resource.id == CloudObject.resource_id)
+            .where(CloudObject.kind == kind, Resource.vanished.is_(False)).order_by(CloudObject.created_at))
+
+
+def mine(cloud: Cloud, kind: str, **where: Any) -> list[CloudObject]:
+    stmt = objects(kind).where(CloudObject.owner_id == cloud.principal.user_id)
+    for column, value in where.items():
+        stmt = stmt.where(getattr(CloudObject, column) == value)
+    return list(cloud.session.scalars(stmt))
+
+
+def get(cloud: Cloud, kind: str, object_id: str) -> CloudObject:
+    stmt = objects(kind).where(CloudObject.id == object_id)
+    if not cloud.principal.is_admin:
+        stmt = stmt.where(CloudObject.owner_id == cloud.principal.user_id)
+    obj = cloud.session.scalar(stmt)
+    if obj is None:
+        raise NotFound(f"{TITLES[kind]} {object_id!r} not found")
+    return obj
+
+
+def engine_name(name: str, object_id: str) -> str:
+    """Engine names are global: the user's name plus the object id's first characters."""
+    return f"{name}-{object_id[:8]}"
+
+
+def record(cloud: Cloud, account: Account, kind: str, resource_kind: str, found: Discovered, *, object_id: str,
+           name: str, spec: dict[str, Any], undo: Callable[[], None] | None = None, manual: bool = False,
+           vpc_id: str | None = None, subnet_id: str | None = None) -> CloudObject:
+    """Store a new object (its Resource, reusing a row a sync may have made meanwhile), audit it
+    and publish its event. When storing fails, ``undo`` removes the engine object again."""
+    session = cloud.session
+    try:
+        row = session.scalar(select(Resource).where(Resource.account_id == account.id, Resource.kind == resource_kind,
+                                                    Resource.external_id == found.external_id))
+        if row is None:
+            row = Resource(account_id=account.id, provider=account.provider_type, kind=resource_kind,
+                           external_id=found.external_id)
+            session.add(row)
+        row.name, row.status, row.region, row.meta, row.tags = (found.name, found.status, found.region or account.region,
+                                                                found.metadata, found.tags)
+        row.manual, row.owner_id, row.vanished = manual, cloud.principal.user_id, False
+        session.flush()
+        obj = CloudObject(id=object_id, resource_id=row.id, kind=kind, name=name, owner_id=cloud.principal.user_id,
+                          vpc_id=vpc_id, subnet_id=subnet_id, spec=spec)
+        session.add(obj)
+        audit.record(session, cloud.ctx, f"{kind}.create", target=f"{kind}:{object_id}",
+                     detail={"name": name, "resource_id": row.id, **{k: v for k, v in spec.items() if k != "env"}})
+        session.commit()
+    except Exception:
+        session.rollback()
+        if undo is not None:
+            try:
+                undo()
+            except CloudfoldError:
+                log.exception("could not remove the engine object of a %s that was not stored", kind)
+        raise
+    cloud.bus.publish(events.resource_change("create", row, via=f"{kind}s"))
+    return obj
+
+
+def forget(cloud: Cloud, obj: CloudObject) -> None:
+    """Drop a deleted object's records, with its audit event and a `delete` event."""
+    row = obj.resource
+    event = events.resource_change("delete", row, via=f"{obj.kind}s")
+    audit.record(cloud.session, cloud.ctx, f"{obj.kind}.delete", target=f"{obj.kind}:{obj.id}",
+                 detail={"name": obj.name, "resource_id": row.id, "external_id": row.external_id})
+    cloud.session.delete(obj)
+    cloud.session.delete(row)
+    cloud.session.commit()
+    cloud.bus.publish(event)
+
+
+def new_id() -> str:
+    return new_uuid()

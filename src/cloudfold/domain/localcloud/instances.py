@@ -1,0 +1,163 @@
+"""Instances of the local cloud: containers on a subnet's engine network, with published
+ports, mounted volumes, env, command and CPU/memory limits.
+
+Status changes and termination go through `domain.actions` (the one action path: scope and
+state checks, history, audit, /ws event), like /vms/{id}/stop does. Everything is checked
+before the engine is asked (ownership of the VPC, subnet and volumes, ports other instances
+publish, what the host can give), and a container whose start fails is removed again.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudfold.db.models import CloudObject
+from cloudfold.domain import actions
+from cloudfold.domain.localcloud import core, networks, volumes
+from cloudfold.domain.localcloud.core import Cloud
+from cloudfold.drivers.local import provision
+from cloudfold.errors import BadRequest, Conflict
+
+STATUS_ACTIONS = {"running": "start", "stopped": "stop"}
+MIN_MEMORY_MB = 6  # the engines refuse less
+
+
+@dataclass
+class Launch:
+    name: str
+    image: str
+    vpc_id: str | None = None
+    subnet_id: str | None = None
+    ports: str | list[str] | None = None
+    volumes: list[dict[str, str]] = field(default_factory=list)
+    command: str | list[str] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    cpu: float | None = None
+    memory: int | None = None  # MiB
+
+
+def parse_ports(value: str | list[str] | None) -> list[tuple[int, int, str]]:
+    """"80:80", "8080:80/tcp", "53/udp" or a list (or comma-separated string) of them."""
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    out = []
+    for item in (i.strip() for i in items if i.strip()):
+        spec, _, proto = item.partition("/")
+        host, _, inner = spec.rpartition(":")
+        try:
+            pair = (int(host or inner), int(inner))
+        except ValueError:
+            raise BadRequest(f"port {item!r} is not HOST:CONTAINER[/tcp|udp]") from None
+        if not all(1 <= p <= 65535 for p in pair) or (proto or "tcp") not in ("tcp", "udp"):
+            raise BadRequest(f"port {item!r}: ports are 1-65535 and the protocol tcp or udp")
+        out.append((*pair, proto or "tcp"))
+    hosts = [(h, p) for h, _, p in out]
+    if len(set(hosts)) != len(hosts):
+        raise BadRequest("the same host port is published twice")
+    return out
+
+
+def _placement(cloud: Cloud, launch: Launch) -> tuple[CloudObject | None, CloudObject | None]:
+    """(vpc, subnet): a subnet names its VPC; a VPC alone means its first subnet."""
+    subnet = networks.get_subnet(cloud, launch.subnet_id) if launch.subnet_id else None
+    vpc = networks.get_vpc(cloud, launch.vpc_id) if launch.vpc_id else None
+    if subnet is not None and vpc is not None and subnet.vpc_id != vpc.id:
+        raise BadRequest(f"subnet {subnet.id} is not in VPC {vpc.id}")
+    if subnet is None and vpc is not None:
+        subnet = next(iter(networks.list_subnets(cloud, vpc.id)), None)
+        if subnet is None:
+            raise BadRequest(f"VPC {vpc.name!r} has no subnet yet; create one first")
+    if subnet is not None and vpc is None:
+        vpc = networks.get_vpc(cloud, subnet.vpc_id)
+    return vpc, subnet
+
+
+def _mounts(cloud: Cloud, wanted: list[dict[str, str]]) -> dict[str, str]:
+    mounts: dict[str, str] = {}
+    for m in wanted:
+        vol, path = volumes.get(cloud, m["volume_id"]), m["mount_path"]
+        if not path.startswith("/") or path == "/":
+            raise BadRequest(f"mount_path {path!r} must be an absolute path other than /")
+        if vol.resource.external_id in mounts or path in mounts.values():
+            raise BadRequest("a volume or a mount_path appears twice")
+        mounts[vol.resource.external_id] = path
+    return mounts
+
+
+def _check_ports_free(cloud: Cloud, account_id: int, ports: list[tuple[int, int, str]]) -> None:
+    wanted = {(h, p) for h, _, p in ports}
+    if not wanted:
+        return
+    for other in cloud.session.scalars(core.objects("instance")):
+        if other.resource.account_id != account_id:
+            continue
+        clash = wanted & {(h, p) for h, _, p in (tuple(x) for x in other.spec.get("ports") or [])}
+        if clash:
+            raise Conflict(f"host port {sorted(clash)[0][0]} is already published by another instance")
+
+
+def _check_capacity(driver, launch: Launch) -> None:
+    memory, cpus = provision.host_capacity(driver)
+    if launch.memory is not None and (launch.memory < MIN_MEMORY_MB or (memory and launch.memory * 2**20 > memory)):
+        raise BadRequest(f"memory {launch.memory} MiB: the host can give {MIN_MEMORY_MB} to {memory // 2**20} MiB")
+    if launch.cpu is not None and (launch.cpu <= 0 or (cpus and launch.cpu > cpus)):
+        raise BadRequest(f"cpu {launch.cpu}: the host has {cpus} CPU(s)")
+
+
+def create(cloud: Cloud, launch: Launch) -> CloudObject:
+    vpc, subnet = _placement(cloud, launch)
+    account = subnet.resource.account if subnet is not None else core.local_account(cloud)
+    ports = parse_ports(launch.ports)
+    mounts = _mounts(cloud, launch.volumes)
+    _check_ports_free(cloud, account.id, ports)
+    command = shlex.split(launch.command) if isinstance(launch.command, str) else launch.command
+    object_id = core.new_id()
+    spec = provision.ContainerSpec(
+        name=core.engine_name(launch.name, object_id), image=launch.image, object_id=object_id,
+        network=subnet.spec["network"] if subnet is not None else None, ports=ports, mounts=mounts,
+        command=command or None, env=launch.env, nano_cpus=int(launch.cpu * 1e9) if launch.cpu else None,
+        memory_bytes=launch.memory * 2**20 if launch.memory else None, publish_ip=cloud.settings.local_publish_ip)
+    with core.engine(cloud, account) as driver:
+        _check_capacity(driver, launch)
+        found = provision.create_container(driver, spec)
+    return core.record(cloud, account, "instance", "container", found, object_id=object_id, name=launch.name,
+                       vpc_id=vpc.id if vpc else None, subnet_id=subnet.id if subnet else None,
+                       spec={"image": launch.image, "ports": [list(p) for p in ports], "volumes": launch.volumes,
+                             "command": command, "env": launch.env, "cpu": launch.cpu, "memory": launch.memory,
+                             "network": spec.network},
+                       undo=core.remover(cloud, account, provision.remove_container, found.external_id))
+
+
+def list_mine(cloud: Cloud) -> list[CloudObject]:
+    return core.mine(cloud, "instance")
+
+
+def get(cloud: Cloud, instance_id: str, live: bool = False) -> CloudObject:
+    obj = core.get(cloud, "instance", instance_id)
+    if live:
+        actions.refresh(cloud.session, cloud.bus, cloud.box, cloud.settings, obj.resource)
+    return obj
+
+
+def _act(cloud: Cloud, obj: CloudObject, action: str, via: str) -> CloudObject:
+    actions.perform(cloud.session, cloud.ctx, cloud.bus, cloud.box, cloud.settings, obj.resource, action, via)
+    return obj
+
+
+def set_status(cloud: Cloud, instance_id: str, status: str) -> CloudObject:
+    if status not in STATUS_ACTIONS:
+        raise BadRequest(f"status must be one of: {', '.join(STATUS_ACTIONS)}")
+    # the live state first: a container that exited on its own is "stopped", not "running"
+    return _act(cloud, get(cloud, instance_id, live=True), STATUS_ACTIONS[status], "PUT /instances/{id}")
+
+
+def terminate(cloud: Cloud, instance_id: str) -> CloudObject:
+    """Remove the container (its volumes stay); the record stays, terminated, for its history."""
+    return _act(cloud, get(cloud, instance_id), "terminate", "DELETE /instances/{id}")
+
+
+def private_ip(obj: CloudObject) -> str | None:
+    meta: dict[str, Any] = obj.resource.meta or {}
+    network = obj.spec.get("network")
+    return (meta.get("ip_addresses") or {}).get(network) if network else meta.get("private_ip")

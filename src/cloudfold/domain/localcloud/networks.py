@@ -1,0 +1,150 @@
+"""VPCs and subnets of the local cloud.
+
+A VPC is an address range kept by cloudfold (no engine object: the inventory record is
+tracked by hand, `manual`, so a sync never marks it vanished). Each subnet is a real engine
+network with its CIDR, inside its VPC and overlapping no sibling. VPC ranges never overlap
+each other, whoever owns them, since all subnets share one engine host.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import threading
+from ipaddress import IPv4Network
+
+from cloudfold.db.models import CloudObject
+from cloudfold.domain.localcloud import core
+from cloudfold.domain.localcloud.core import Cloud
+from cloudfold.drivers.base import Discovered
+from cloudfold.drivers.local import provision
+from cloudfold.errors import BadRequest, Conflict
+
+SMALLEST_VPC, LARGEST_VPC, SMALLEST_SUBNET = 28, 16, 29
+# choosing a free range and storing it happen under one lock, so two requests never pick the
+# same range (one process; replicas sharing a database would need a database lock here)
+_allocating = threading.Lock()
+
+
+def parse_cidr(text: str, what: str) -> IPv4Network:
+    try:
+        net = ipaddress.IPv4Network(text)
+    except ValueError as exc:
+        raise BadRequest(f"{what} {text!r} is not an IPv4 CIDR block: {exc}") from None
+    if not net.is_private:
+        raise BadRequest(f"{what} {text} is not a private address range (RFC 1918)")
+    return net
+
+
+def _cidr(obj: CloudObject) -> IPv4Network:
+    return ipaddress.IPv4Network(obj.spec["cidr_block"])
+
+
+def _first_free(candidates, taken: list[IPv4Network]) -> IPv4Network | None:
+    return next((c for c in candidates if not any(c.overlaps(t) for t in taken)), None)
+
+
+# -- VPCs ------------------------------------------------------------------------------
+
+def _one_at_a_time(fn):
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        with _allocating:
+            return fn(*args, **kwargs)
+
+    return run
+
+
+@_one_at_a_time
+def create_vpc(cloud: Cloud, name: str, cidr_block: str | None = None) -> CloudObject:
+    account = core.local_account(cloud)
+    taken = [_cidr(v) for v in cloud.session.scalars(core.objects("vpc"))]
+    if cidr_block is not None:
+        net = parse_cidr(cidr_block, "cidr_block")
+        if not LARGEST_VPC <= net.prefixlen <= SMALLEST_VPC:
+            raise BadRequest(f"A VPC's cidr_block must be between /{LARGEST_VPC} and /{SMALLEST_VPC}")
+        clash = next((t for t in taken if net.overlaps(t)), None)
+        if clash is not None:
+            raise Conflict(f"cidr_block {net} overlaps another VPC's range ({clash})")
+    else:
+        pool = ipaddress.IPv4Network(cloud.settings.local_vpc_pool)
+        prefix = max(cloud.settings.local_vpc_prefix, pool.prefixlen)
+        net = _first_free(pool.subnets(new_prefix=prefix), taken)
+        if net is None:
+            raise Conflict(f"The VPC address pool {pool} is used up; give a cidr_block")
+    object_id = core.new_id()
+    found = Discovered(kind="network", external_id=f"vpc-{object_id}", name=name, status="available",
+                       region=account.region, metadata={"cidr_block": str(net), "local_cloud": "vpc"})
+    return core.record(cloud, account, "vpc", "network", found, object_id=object_id, name=name, manual=True,
+                       spec={"cidr_block": str(net)})
+
+
+def list_vpcs(cloud: Cloud) -> list[CloudObject]:
+    return core.mine(cloud, "vpc")
+
+
+def get_vpc(cloud: Cloud, vpc_id: str) -> CloudObject:
+    return core.get(cloud, "vpc", vpc_id)
+
+
+def delete_vpc(cloud: Cloud, vpc_id: str) -> CloudObject:
+    vpc = get_vpc(cloud, vpc_id)
+    used = {kind: len(list(cloud.session.scalars(core.objects(kind).where(CloudObject.vpc_id == vpc.id))))
+            for kind in ("subnet", "instance")}
+    if any(used.values()):
+        raise Conflict(f"VPC {vpc.name!r} still has {used['subnet']} subnet(s) and {used['instance']} instance(s); "
+                       "delete them first")
+    core.forget(cloud, vpc)
+    return vpc
+
+
+# -- subnets ---------------------------------------------------------------------------
+
+@_one_at_a_time
+def create_subnet(cloud: Cloud, vpc_id: str, name: str, cidr_block: str | None = None,
+                  availability_zone: str | None = None) -> CloudObject:
+    vpc = get_vpc(cloud, vpc_id)
+    account = vpc.resource.account
+    outer = _cidr(vpc)
+    siblings = list(cloud.session.scalars(core.objects("subnet").where(CloudObject.vpc_id == vpc.id)))
+    if cidr_block is not None:
+        net = parse_cidr(cidr_block, "cidr_block")
+        if not net.subnet_of(outer):
+            raise BadRequest(f"cidr_block {net} is not inside VPC {vpc.name!r} ({outer})")
+        if net.prefixlen > SMALLEST_SUBNET:
+            raise BadRequest(f"cidr_block {net} is too small: a subnet needs at least a /{SMALLEST_SUBNET}")
+        clash = next((s for s in siblings if net.overlaps(_cidr(s))), None)
+        if clash is not None:
+            raise BadRequest(f"cidr_block {net} overlaps subnet {clash.name!r} ({_cidr(clash)})")
+    else:
+        prefix = min(outer.prefixlen + 2, SMALLEST_SUBNET)
+        net = _first_free(outer.subnets(new_prefix=prefix), [_cidr(s) for s in siblings])
+        if net is None:
+            raise Conflict(f"VPC {vpc.name!r} has no free /{prefix} left; give a cidr_block")
+    object_id = core.new_id()
+    zone = availability_zone or f"{account.region or 'local'}-a"
+    with core.engine(cloud, account) as driver:
+        found = provision.create_network(driver, core.engine_name(name, object_id), str(net), object_id)
+    return core.record(cloud, account, "subnet", "subnet", found, object_id=object_id, name=name, vpc_id=vpc.id,
+                       spec={"cidr_block": str(net), "availability_zone": zone,
+                             "gateway": found.metadata.get("gateway"), "network": found.name},
+                       undo=core.remover(cloud, account, provision.remove_network, found.external_id))
+
+
+def list_subnets(cloud: Cloud, vpc_id: str) -> list[CloudObject]:
+    vpc = get_vpc(cloud, vpc_id)
+    return list(cloud.session.scalars(core.objects("subnet").where(CloudObject.vpc_id == vpc.id)))
+
+
+def get_subnet(cloud: Cloud, subnet_id: str) -> CloudObject:
+    return core.get(cloud, "subnet", subnet_id)
+
+
+def delete_subnet(cloud: Cloud, subnet_id: str) -> CloudObject:
+    subnet = get_subnet(cloud, subnet_id)
+    users = len(list(cloud.session.scalars(core.objects("instance").where(CloudObject.subnet_id == subnet.id))))
+    if users:
+        raise Conflict(f"Subnet {subnet.name!r} still has {users} instance(s); delete them first")
+    core.remover(cloud, subnet.resource.account, provision.remove_network, subnet.resource.external_id)()
+    core.forget(cloud, subnet)
+    return subnet

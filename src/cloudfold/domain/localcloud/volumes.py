@@ -1,0 +1,54 @@
+"""Volumes of the local cloud: named engine volumes. `size_gb` is recorded (and labelled on
+the volume); the engine's `local` volume driver does not enforce it. A volume outlives the
+instances that mount it, and cannot be deleted while an instance still uses it."""
+
+from __future__ import annotations
+
+from cloudfold.db.models import CloudObject
+from cloudfold.domain.localcloud import core
+from cloudfold.domain.localcloud.core import Cloud
+from cloudfold.drivers.local import provision
+from cloudfold.errors import Conflict
+
+
+def create(cloud: Cloud, name: str, size_gb: int) -> CloudObject:
+    account = core.local_account(cloud)
+    object_id = core.new_id()
+    with core.engine(cloud, account) as driver:
+        found = provision.create_volume(driver, core.engine_name(name, object_id), object_id, size_gb)
+    return core.record(cloud, account, "volume", "volume", found, object_id=object_id, name=name,
+                       spec={"size_gb": size_gb},
+                       undo=core.remover(cloud, account, provision.remove_volume, found.external_id))
+
+
+def list_mine(cloud: Cloud) -> list[CloudObject]:
+    return core.mine(cloud, "volume")
+
+
+def get(cloud: Cloud, volume_id: str) -> CloudObject:
+    return core.get(cloud, "volume", volume_id)
+
+
+def attachments(cloud: Cloud, owner_id: int) -> dict[str, list[CloudObject]]:
+    """Volume id -> the owner's live instances that mount it (one query for a whole list)."""
+    found: dict[str, list[CloudObject]] = {}
+    for instance in cloud.session.scalars(core.objects("instance").where(CloudObject.owner_id == owner_id)):
+        for m in instance.spec.get("volumes") or []:
+            found.setdefault(m["volume_id"], []).append(instance)
+    return found
+
+
+def users(cloud: Cloud, volume: CloudObject) -> list[CloudObject]:
+    """The live instances that mount this volume."""
+    return attachments(cloud, volume.owner_id).get(volume.id, [])
+
+
+def delete(cloud: Cloud, volume_id: str) -> CloudObject:
+    volume = get(cloud, volume_id)
+    attached = users(cloud, volume)
+    if attached:
+        names = ", ".join(f"{i.name} ({i.resource.status})" for i in attached)
+        raise Conflict(f"Volume {volume.name!r} is attached to instance(s) {names}; delete them first")
+    core.remover(cloud, volume.resource.account, provision.remove_volume, volume.resource.external_id)()
+    core.forget(cloud, volume)
+    return volume

@@ -1,0 +1,154 @@
+"""Making and removing engine objects for seed 003's local cloud, through a LocalDriver's
+connection (the driver translates SDK errors; this module adds the few that callers tell apart).
+
+- A subnet is a bridge network with the subnet's CIDR as its IPAM config, created `internal`:
+  it has no route off its own segment, so instances in other subnets and VPCs cannot reach it
+  on Podman too (which, unlike Docker, does not isolate bridge networks from each other).
+- An instance that publishes ports is also attached to the engine's default network, the one
+  ports are published through (internal networks publish nothing).
+- Every object carries the account's `labels` config, plus cloudfold's kind/id labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from docker.errors import NotFound
+from docker.types import IPAMConfig, IPAMPool
+
+from cloudfold.drivers.base import Discovered, DriverError
+from cloudfold.drivers.local import mapping
+from cloudfold.drivers.local.driver import LocalDriver
+
+MISSING_PHRASES = ("network not found", "no such network", "volume not found", "no such volume")
+PUBLISH_NETWORK = "bridge"  # the default network: Docker's "bridge", Podman's "podman" (aliased)
+
+
+class ImageMissing(DriverError):
+    """The image is not on the engine (and could not be pulled)."""
+
+
+class PortTaken(DriverError):
+    """A host port the container publishes is already in use."""
+
+
+class ObjectMissing(DriverError):
+    """An engine object the new one needs (a network, a volume) is gone from the engine."""
+
+
+def labels(driver: LocalDriver, kind: str, object_id: str) -> dict[str, str]:
+    extra = driver.account.config.get("labels") or {}
+    return {**{str(k): str(v) for k, v in extra.items()}, mapping.KIND_LABEL: kind, "cloudfold.id": object_id}
+
+
+def host_capacity(driver: LocalDriver) -> tuple[int, int]:
+    """(memory bytes, CPUs) of the engine's host."""
+    info = driver._call(driver.client.api.info)
+    return int(info.get("MemTotal") or 0), int(info.get("NCPU") or 0)
+
+
+# -- networks --------------------------------------------------------------------------
+
+def create_network(driver: LocalDriver, name: str, cidr: str, object_id: str) -> Discovered:
+    api = driver.client.api
+    ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=cidr)])
+    made = driver._call(api.create_network, name, driver="bridge", ipam=ipam, internal=True,
+                        labels=labels(driver, "subnet", object_id))
+    return mapping.network(driver._call(api.inspect_network, made["Id"]), driver.region)
+
+
+def _remove(driver: LocalDriver, method: str, *args: Any, **kwargs: Any) -> None:
+    """Remove an engine object; one already gone is fine."""
+    try:
+        driver._call(getattr(driver.client.api, method), *args, **kwargs)
+    except NotFound:
+        pass
+
+
+def remove_network(driver: LocalDriver, external_id: str) -> None:
+    _remove(driver, "remove_network", external_id)
+
+
+# -- volumes ---------------------------------------------------------------------------
+
+def create_volume(driver: LocalDriver, name: str, object_id: str, size_gb: int) -> Discovered:
+    api = driver.client.api
+    made = driver._call(api.create_volume, name, driver="local",
+                        labels={**labels(driver, "volume", object_id), "cloudfold.size_gb": str(size_gb)})
+    return mapping.volume(driver._call(api.inspect_volume, made["Name"]), driver.region)
+
+
+def remove_volume(driver: LocalDriver, name: str) -> None:
+    _remove(driver, "remove_volume", name)
+
+
+# -- containers ------------------------------------------------------------------------
+
+@dataclass
+class ContainerSpec:
+    name: str
+    image: str
+    object_id: str
+    network: str | None = None  # engine network (a subnet) or None for the default one
+    ports: list[tuple[int, int, str]] = field(default_factory=list)  # (host, container, protocol)
+    mounts: dict[str, str] = field(default_factory=dict)  # engine volume name -> path inside
+    command: list[str] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    nano_cpus: int | None = None
+    memory_bytes: int | None = None
+    publish_ip: str = "127.0.0.1"
+
+
+def _ensure_image(driver: LocalDriver, ref: str) -> None:
+    if driver.image(ref) is not None:
+        return
+    if driver.account.config.get("pull_images"):
+        repo, _, tag = ref.partition(":")
+        try:
+            driver._call(driver.client.api.pull, repo, tag=tag or "latest")
+            return
+        except (DriverError, NotFound) as exc:
+            raise ImageMissing(f"image {ref!r} is not on the engine and could not be pulled: {exc}") from None
+    raise ImageMissing(f"image {ref!r} is not on the engine (set the account's pull_images to pull it)")
+
+
+def create_container(driver: LocalDriver, spec: ContainerSpec) -> Discovered:
+    """Create and start a container; one whose start fails is removed again."""
+    api = driver.client.api
+    _ensure_image(driver, spec.image)
+    bindings = {f"{c}/{proto}": (spec.publish_ip, h) for h, c, proto in spec.ports}
+    host_config = api.create_host_config(
+        port_bindings=bindings or None,
+        binds={vol: {"bind": path, "mode": "rw"} for vol, path in spec.mounts.items()} or None,
+        nano_cpus=spec.nano_cpus, mem_limit=spec.memory_bytes,
+        network_mode=PUBLISH_NETWORK if spec.ports or not spec.network else spec.network)
+    try:
+        made = driver._call(api.create_container, spec.image, command=spec.command, name=spec.name,
+                            environment=spec.env or None, labels=labels(driver, "instance", spec.object_id),
+                            ports=[(c, proto) for _, c, proto in spec.ports] or None, host_config=host_config)
+    except (DriverError, NotFound) as exc:
+        raise _why(exc) from None
+    cid = made["Id"]
+    try:
+        if spec.ports and spec.network:
+            driver._call(api.connect_container_to_network, cid, spec.network)
+        driver._call(api.start, cid)
+        return mapping.container(driver._call(api.inspect_container, cid), driver.region)
+    except (DriverError, NotFound) as exc:
+        remove_container(driver, cid)
+        raise _why(exc) from None
+
+
+def _why(exc: Exception) -> DriverError:
+    """A failed create or start, told apart: a taken port, a missing network/volume, or else."""
+    text = str(getattr(exc, "explanation", None) or exc)
+    if "address already in use" in text:
+        return PortTaken(text)
+    if isinstance(exc, NotFound) or any(phrase in text.lower() for phrase in MISSING_PHRASES):
+        return ObjectMissing(f"the engine no longer has what the container needs: {text}")
+    return exc if isinstance(exc, DriverError) else DriverError(text)
+
+
+def remove_container(driver: LocalDriver, external_id: str) -> None:
+    _remove(driver, "remove_container", external_id, force=True)
