@@ -180,7 +180,8 @@ class LocalDriver(Driver):
         if kind != "container":
             raise DriverError(f"{action} is not supported for {kind}")
         api = self.client.api
-        timeout = int(options.get("timeout") or self.account.config.get("stop_timeout", 10))
+        timeout = options.get("timeout")
+        timeout = int(self.account.config.get("stop_timeout", 10) if timeout is None else timeout)
         steps = {
             "start": lambda: api.start(external_id),
             "stop": (lambda: api.kill(external_id)) if options.get("force") else (lambda: api.stop(external_id, timeout=timeout)),
