@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,11 @@ def _image(attrs: dict[str, Any]) -> dict[str, Any]:
             "digests": [d for d in attrs.get("RepoDigests") or [] if d != "<none>@<none>"],
             "size": attrs.get("Size"), "architecture": attrs.get("Architecture"),
             "labels": attrs.get("Labels") or (attrs.get("Config") or {}).get("Labels") or {}}
+
+
+# Podman answers 500, not 404, for an object removed a moment ago ("no such container");
+# "no such file or directory" from a failed start is not one of these
+GONE = re.compile(r"no such (container|image|volume|network|object|pod)\b", re.IGNORECASE)
 
 
 def _image_vanished(exc: BaseException) -> bool:
@@ -102,8 +108,7 @@ class LocalDriver(Driver):
         except (RequestsConnectionError, ReadTimeout, FileNotFoundError, ConnectionRefusedError) as exc:
             raise DriverUnavailable(f"container engine unreachable: {exc}") from exc
         except APIError as exc:
-            if "no such" in str(exc.explanation or "").lower():
-                # Podman answers 500, not 404, for an object removed a moment ago
+            if GONE.search(str(exc.explanation or "")):
                 raise NotFound(str(exc.explanation), response=exc.response) from exc
             raise DriverError(str(exc.explanation or exc)) from exc
         except DockerException as exc:
