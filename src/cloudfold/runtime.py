@@ -40,6 +40,7 @@ class Runtime:
         engine = make_engine(settings.sqlalchemy_url)
         sessions = make_session_factory(engine)
         import cloudfold.domain.actions  # noqa: F401  (each import registers its jobs)
+        import cloudfold.domain.localcloud.containers  # noqa: F401
         import cloudfold.domain.provider_jobs  # noqa: F401
         import cloudfold.domain.sync  # noqa: F401
         import cloudfold.jobs.builtin  # noqa: F401

@@ -15,6 +15,8 @@ app.add_typer(apikey_app, name="apikey")
 credentials_app = typer.Typer(help="Manage the encryption of stored cloud credentials.", no_args_is_help=True)
 app.add_typer(credentials_app, name="credentials")
 app.add_typer(images_app, name="images")
+tasks_app = typer.Typer(help="Follow background tasks.", no_args_is_help=True)
+app.add_typer(tasks_app, name="tasks")
 
 
 def _settings():
@@ -96,6 +98,17 @@ def sync(account: str = typer.Argument(..., help="The provider account's id (slu
     from cloudfold.cli.sync import run_sync
 
     raise typer.Exit(run_sync(_settings(), account))
+
+
+@tasks_app.command("wait")
+def tasks_wait(
+    task_id: str = typer.Argument(..., help="The task's id (e.g. the task_id POST /api/containers answers)."),
+    timeout: float = typer.Option(600.0, help="Give up after this many seconds."),
+) -> None:
+    """Follow a task until it ends: a progress bar, its log lines, then its result."""
+    from cloudfold.cli.tasks import wait
+
+    raise typer.Exit(wait(_settings(), task_id, timeout))
 
 
 @credentials_app.command("rotate-key")

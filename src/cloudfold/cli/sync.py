@@ -14,6 +14,11 @@ from cloudfold.settings import Settings
 CLI_ADMIN = Principal(user_id=0, user_uuid="cli", email="cli", role="admin", scopes=frozenset({"read", "write", "admin"}))
 
 
+def progress_display() -> Progress:
+    """The progress display of the commands that follow work: spinner, text, bar, time."""
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+
+
 class _ProgressContext(JobContext):
     """A JobContext whose log lines drive a progress display instead of the task table."""
 
@@ -46,7 +51,7 @@ def run_sync(settings: Settings, ref: str) -> int:
                 from cloudfold.domain import tasks
 
                 task = tasks.create(s2, "inventory.sync", {"account_id": account.id}, None)
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()) as progress:
+        with progress_display() as progress:
             bar = progress.add_task(f"syncing {account.slug}", total=None)
             ctx = _ProgressContext(progress, bar, task_id=task.id, settings=settings, sessions=runtime.sessions,
                                    services=runtime)

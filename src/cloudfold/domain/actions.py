@@ -156,20 +156,29 @@ def enqueue(session: Session, ctx: Context, queue, resource: Resource, action: s
     """Check the action now (refusals answer at once), then run it as a background task;
     returns the task id. The job re-checks, since the state may change meanwhile."""
     check(session, ctx, resource, action, via)
+    payload = {"resource_id": resource.id, "action": action, "via": via, "options": options or {}, **identity(ctx)}
+    return queue.enqueue("resource.action", payload, ctx.principal.user_id)
+
+
+def identity(ctx: Context) -> dict:
+    """The caller, as a job's payload carries it (a job runs as whoever asked for it)."""
     p = ctx.principal
-    payload = {"resource_id": resource.id, "action": action, "via": via, "options": options or {},
-               "ip": ctx.ip, "request_id": ctx.request_id,
-               "principal": {"user_id": p.user_id, "user_uuid": p.user_uuid, "email": p.email, "role": p.role,
-                             "scopes": sorted(p.scopes), "key_id": p.key_id, "key_prefix": p.key_prefix}}
-    return queue.enqueue("resource.action", payload, p.user_id)
+    return {"ip": ctx.ip, "request_id": ctx.request_id,
+            "principal": {"user_id": p.user_id, "user_uuid": p.user_uuid, "email": p.email, "role": p.role,
+                          "scopes": sorted(p.scopes), "key_id": p.key_id, "key_prefix": p.key_prefix}}
+
+
+def job_context(payload: dict) -> Context:
+    """The Context of the caller an `identity` payload names."""
+    from cloudfold.domain.context import Principal
+
+    principal = Principal(**{**payload["principal"], "scopes": frozenset(payload["principal"]["scopes"])})
+    return Context(principal=principal, ip=payload.get("ip"), request_id=payload.get("request_id"))
 
 
 @job("resource.action")
 def action_job(jctx: JobContext, payload: dict) -> dict:
-    from cloudfold.domain.context import Principal
-
-    principal = Principal(**{**payload["principal"], "scopes": frozenset(payload["principal"]["scopes"])})
-    ctx = Context(principal=principal, ip=payload.get("ip"), request_id=payload.get("request_id"))
+    ctx = job_context(payload)
     runtime = jctx.services
     with jctx.sessions() as session:
         resource = session.get(Resource, payload["resource_id"])

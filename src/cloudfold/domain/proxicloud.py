@@ -344,13 +344,25 @@ def generate_name(session: Session, rt, viewer: Principal) -> Read:
     """``proxicloud-NNN``, one past the highest number in use: names are unique per engine,
     so every container of the inventory counts, whoever may see it."""
     cache = _refresh_visible(session, rt, viewer, stats=False)
+    name, counter = free_name(session)
+    return Read({"name": name, "counter": counter}, cache)
+
+
+def name_taken(session: Session, name: str) -> bool:
+    """Whether a live machine of the inventory (whoever's) has this name."""
+    return session.scalar(select(Resource.id).where(Resource.kind.in_(inventory.COMPUTE), Resource.name == name,
+                                                    Resource.vanished.is_(False)).limit(1)) is not None
+
+
+def free_name(session: Session) -> tuple[str, int]:
+    """(``proxicloud-NNN``, NNN) one past the highest number the inventory uses."""
     names = set(session.scalars(select(Resource.name).where(Resource.kind.in_(inventory.COMPUTE),
                                                             Resource.vanished.is_(False))))
     numbers = [int(m.group(1)) for n in names if (m := re.fullmatch(rf"{NAME_PREFIX}(\d+)", n))]
     counter = max(numbers, default=0) + 1
     while f"{NAME_PREFIX}{counter:03d}" in names:  # pragma: no cover  (max + 1 is free)
         counter += 1
-    return Read({"name": f"{NAME_PREFIX}{counter:03d}", "counter": counter}, cache)
+    return f"{NAME_PREFIX}{counter:03d}", counter
 
 
 def search(session: Session, rt, viewer: Principal, q: str) -> Read:

@@ -1,4 +1,4 @@
-"""Seed 004 (ProxiCloud) containers: actions, status and delete by numeric vmid.
+"""Seed 004 (ProxiCloud) containers: create, actions, status and delete by numeric vmid.
 
 Actions return at once with a task id (seed 004's UPID-like `task_id`); the task runs the
 same action path as every other face. Machine control needs the admin scope (seed 000).
@@ -6,16 +6,21 @@ same action path as every other face. Machine control needs the admin scope (see
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from cloudfold.api.deps import actions_limit, context, get_runtime, get_session, require
 from cloudfold.api.errors import responses
+from cloudfold.api.faces.localcloud_common import cloud
 from cloudfold.api.params import VmId
 from cloudfold.domain import actions, inventory, proxicloud
 from cloudfold.domain.context import Principal
+from cloudfold.domain.localcloud import containers
+from cloudfold.domain.localcloud.core import Cloud
 from cloudfold.runtime import Runtime
 
 router = APIRouter(prefix="/api/containers", tags=["containers"], responses=responses(401, 403, 404, 429))
@@ -27,6 +32,36 @@ class ContainerTask(BaseModel):
     vmid: int
     status: str
     task_id: str
+
+
+class ContainerIn(BaseModel):
+    """Seed 004's "Create Container" body; how each field maps is in domain/localcloud/containers.py."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hostname: str | None = Field(None, max_length=255, description="Container hostname (default: generated)")
+    template: str = Field(min_length=1, max_length=100, description="OS template ID (GET /api/templates)")
+    cores: int = Field(2, description="CPU cores")
+    memory: int = Field(1024, description="RAM in MB")
+    swap: int = Field(512, description="Swap in MB")
+    rootfs: int | str = Field(9, description="Root disk size in GB, or 'storage:size' (recorded, not enforced)")
+    storage: str = Field("local-lvm", max_length=64, description="Storage pool")
+    network: dict[str, Any] | str | None = Field(
+        None, description="{bridge, ip, ip6} or 'name=eth0,bridge=vmbr0,ip=dhcp'")
+    password: str | None = Field(None, description="Refused: no plain password is stored; use ssh_keys")
+    ssh_keys: list[str] | str | None = Field(None, description="SSH public keys for root")
+    start: bool = Field(False, description="Start after creation")
+    onboot: bool = Field(True, description="Start on host boot (restart policy unless-stopped)")
+    unprivileged: bool = Field(True, description="Only true is offered")
+    features: dict[str, Any] | str | None = Field(None, description="Recorded when all off; any turned on is refused")
+
+
+class ContainerCreated(BaseModel):
+    success: bool = True
+    vmid: int
+    name: str
+    task_id: str
+    status: str
 
 
 class ContainerStatus(BaseModel):
@@ -42,6 +77,13 @@ def _enqueue(request: Request, session: Session, runtime: Runtime, p: Principal,
     via = f"{request.method} /api/containers/{{vmid}}" + ("" if action == "terminate" else f"/{action}")
     task_id = actions.enqueue(session, context(request, p), runtime.queue, row, action, via, options)
     return ContainerTask(vmid=vmid, status=PENDING_STATUS[action], task_id=task_id)
+
+
+@router.post("", status_code=201, response_model=ContainerCreated, summary="Create a container",
+             dependencies=[Depends(actions_limit)], responses=responses(400, 409, 422, 502, 503))
+def create(body: ContainerIn, runtime: Runtime = Depends(get_runtime), c: Cloud = Depends(cloud("admin"))):
+    req = containers.CreateRequest(**body.model_dump(exclude_none=True))
+    return ContainerCreated(**containers.create(c, runtime.queue, req))
 
 
 @router.post("/{vmid}/start", response_model=ContainerTask, summary="Start a stopped container",

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from cloudfold.db.base import new_uuid
+from cloudfold.db.base import new_uuid, utcnow
 from cloudfold.db.models import Account, CloudObject, Resource
 from cloudfold.domain import accounts, audit, events
 from cloudfold.domain.context import Context, Principal
@@ -155,6 +155,72 @@ def record(cloud: Cloud, account: Account, kind: str, resource_kind: str, found:
         raise
     cloud.bus.publish(events.resource_change("create", row, via=f"{kind}s"))
     return obj
+
+
+PENDING = "pending:"  # the external id of a reserved record until its engine object exists
+
+
+def reserve(cloud: Cloud, account: Account, kind: str, resource_kind: str, *, object_id: str, name: str,
+            engine_name: str, spec: dict[str, Any], via: str, vpc_id: str | None = None,
+            subnet_id: str | None = None) -> CloudObject:
+    """Store an object before its engine object exists (status `creating`), with its audit
+    event: its inventory id (seed 004's vmid) can be answered at once. It is `manual` until
+    `complete`, so no sync or live read marks it vanished meanwhile."""
+    session = cloud.session
+    row = Resource(account_id=account.id, provider=account.provider_type, kind=resource_kind,
+                   external_id=f"{PENDING}{object_id}", name=engine_name, status="creating", region=account.region,
+                   meta={}, tags={}, manual=True, owner_id=cloud.principal.user_id)
+    session.add(row)
+    session.flush()
+    obj = CloudObject(id=object_id, resource_id=row.id, kind=kind, name=name, owner_id=cloud.principal.user_id,
+                      vpc_id=vpc_id, subnet_id=subnet_id, spec=spec)
+    session.add(obj)
+    audit.record(session, cloud.ctx, f"{kind}.create", target=f"{kind}:{object_id}",
+                 detail={"name": name, "resource_id": row.id, "via": via,
+                         **{k: v for k, v in spec.items() if k != "env"}})
+    session.commit()
+    cloud.bus.publish(events.resource_change("create", row, via=via))
+    return obj
+
+
+def complete(cloud: Cloud, obj: CloudObject, found: Discovered, undo: Callable[[], None]) -> CloudObject:
+    """Fill a reserved record with its engine object. A row a sync or a live read made for that
+    object meanwhile is dropped: the reserved one (whose id was answered) is the record."""
+    session = cloud.session
+    row = obj.resource
+    try:
+        twin = session.scalar(select(Resource).where(Resource.account_id == row.account_id, Resource.kind == row.kind,
+                                                     Resource.external_id == found.external_id, Resource.id != row.id))
+        if twin is not None:
+            session.delete(twin)
+            session.flush()
+        row.external_id, row.name, row.status, row.meta, row.tags = (found.external_id, found.name, found.status,
+                                                                     found.metadata, found.tags)
+        row.region = found.region or row.region
+        row.manual, row.vanished = False, False
+        session.commit()
+    except Exception:
+        session.rollback()
+        try:
+            undo()
+        except CloudfoldError:
+            log.exception("could not remove the engine object of a %s that was not stored", obj.kind)
+        raise
+    cloud.bus.publish(events.resource_change("update", row, via=f"{obj.kind}s"))
+    return obj
+
+
+def abandon(cloud: Cloud, obj: CloudObject, error: str) -> None:
+    """A reserved record whose engine object could not be made: kept (its vmid was answered and
+    must not name another machine later) as vanished with status `error`; the failure audited."""
+    session = cloud.session
+    session.rollback()
+    row = obj.resource
+    row.status, row.vanished, row.updated_at = "error", True, utcnow()
+    audit.record(session, cloud.ctx, f"{obj.kind}.create", target=f"{obj.kind}:{obj.id}", result=audit.FAILED,
+                 detail={"name": obj.name, "resource_id": row.id, "error": error})
+    session.commit()
+    cloud.bus.publish(events.resource_change("vanished", row, via=f"{obj.kind}s"))
 
 
 def forget(cloud: Cloud, obj: CloudObject) -> None:

@@ -36,6 +36,26 @@ class Launch:
     env: dict[str, str] = field(default_factory=dict)
     cpu: float | None = None
     memory: int | None = None  # MiB
+    # what seed 004's create adds (domain/localcloud/containers.py); /instances leaves the defaults
+    engine_name: str | None = None  # the engine's name as given (else name + the object id's start)
+    hostname: str | None = None
+    swap: int | None = None  # MiB on top of memory
+    start: bool = True
+    restart: str | None = None
+    interactive: bool = False
+    ssh_keys: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # recorded with the spec as given
+
+
+@dataclass
+class Plan:
+    """A checked launch: where it goes, the engine's container spec and the record's spec."""
+
+    account: Any
+    vpc: CloudObject | None
+    subnet: CloudObject | None
+    container: provision.ContainerSpec
+    spec: dict[str, Any]
 
 
 def parse_ports(value: str | list[str] | None) -> list[tuple[int, int, str]]:
@@ -105,28 +125,62 @@ def _check_capacity(driver, launch: Launch) -> None:
         raise BadRequest(f"cpu {launch.cpu}: the host has {cpus} CPU(s)")
 
 
-def create(cloud: Cloud, launch: Launch) -> CloudObject:
+def plan(cloud: Cloud, launch: Launch, object_id: str | None = None) -> Plan:
+    """Every check a launch meets before the engine makes anything (ownership, ports, what the
+    host can give, the image on the engine); raises the refusal, else returns the plan."""
     vpc, subnet = _placement(cloud, launch)
     account = subnet.resource.account if subnet is not None else core.local_account(cloud)
     ports = parse_ports(launch.ports)
     mounts = _mounts(cloud, launch.volumes)
     _check_ports_free(cloud, account.id, ports)
+    if launch.swap is not None and (launch.swap < 0 or launch.memory is None):
+        raise BadRequest("swap is MiB (0 or more) on top of a memory limit")
     command = shlex.split(launch.command) if isinstance(launch.command, str) else launch.command
-    object_id = core.new_id()
-    spec = provision.ContainerSpec(
-        name=core.engine_name(launch.name, object_id), image=launch.image, object_id=object_id,
-        network=subnet.spec["network"] if subnet is not None else None, ports=ports, mounts=mounts,
-        command=command or None, env=launch.env, nano_cpus=int(launch.cpu * 1e9) if launch.cpu else None,
-        memory_bytes=launch.memory * 2**20 if launch.memory else None, publish_ip=cloud.settings.local_publish_ip)
+    object_id = object_id or core.new_id()
+    memory = launch.memory * 2**20 if launch.memory else None
+    container = provision.ContainerSpec(
+        name=launch.engine_name or core.engine_name(launch.name, object_id), image=launch.image,
+        object_id=object_id, network=subnet.spec["network"] if subnet is not None else None, ports=ports,
+        mounts=mounts, command=command or None, env=launch.env,
+        nano_cpus=int(launch.cpu * 1e9) if launch.cpu else None, memory_bytes=memory,
+        memswap_bytes=memory + launch.swap * 2**20 if memory and launch.swap is not None else None,
+        publish_ip=cloud.settings.local_publish_ip, hostname=launch.hostname, start=launch.start,
+        restart=launch.restart, interactive=launch.interactive, authorized_keys=list(launch.ssh_keys))
     with core.engine(cloud, account) as driver:
         _check_capacity(driver, launch)
-        found = provision.create_container(driver, spec)
-    return core.record(cloud, account, "instance", "container", found, object_id=object_id, name=launch.name,
-                       vpc_id=vpc.id if vpc else None, subnet_id=subnet.id if subnet else None,
-                       spec={"image": launch.image, "ports": [list(p) for p in ports], "volumes": launch.volumes,
-                             "command": command, "env": launch.env, "cpu": launch.cpu, "memory": launch.memory,
-                             "network": spec.network},
-                       undo=core.remover(cloud, account, provision.remove_container, found.external_id))
+        if driver.image(launch.image) is None and not driver.account.config.get("pull_images"):
+            raise provision.ImageMissing(f"image {launch.image!r} is not on the engine "
+                                         "(set the account's pull_images to pull it)")
+    spec = {"image": launch.image, "ports": [list(p) for p in ports], "volumes": launch.volumes,
+            "command": command, "env": launch.env, "cpu": launch.cpu, "memory": launch.memory,
+            "network": container.network, **({"swap": launch.swap} if launch.swap is not None else {}),
+            **({"restart": launch.restart} if launch.restart else {}), **launch.extra}
+    return Plan(account, vpc, subnet, container, spec)
+
+
+def reserve(cloud: Cloud, plan: Plan, name: str, via: str) -> CloudObject:
+    """Record a planned instance before the engine makes it (status `creating`), so a face that
+    answers at once (seed 004) can name it; `build(…, reserved=)` completes it."""
+    return core.reserve(cloud, plan.account, "instance", "container", object_id=plan.container.object_id, name=name,
+                        engine_name=plan.container.name, spec=plan.spec, via=via,
+                        vpc_id=plan.vpc.id if plan.vpc else None, subnet_id=plan.subnet.id if plan.subnet else None)
+
+
+def build(cloud: Cloud, plan: Plan, name: str, reserved: CloudObject | None = None) -> CloudObject:
+    """Make the planned container on the engine and store it: a new record, or the reserved one
+    completed. Whatever fails after the engine made it removes the engine object again."""
+    with core.engine(cloud, plan.account) as driver:
+        found = provision.create_container(driver, plan.container)
+    undo = core.remover(cloud, plan.account, provision.remove_container, found.external_id)
+    if reserved is not None:
+        return core.complete(cloud, reserved, found, undo=undo)
+    return core.record(cloud, plan.account, "instance", "container", found, object_id=plan.container.object_id,
+                       name=name, vpc_id=plan.vpc.id if plan.vpc else None,
+                       subnet_id=plan.subnet.id if plan.subnet else None, spec=plan.spec, undo=undo)
+
+
+def create(cloud: Cloud, launch: Launch) -> CloudObject:
+    return build(cloud, plan(cloud, launch), launch.name)
 
 
 def list_mine(cloud: Cloud) -> list[CloudObject]:

@@ -11,6 +11,8 @@ connection (the driver translates SDK errors; this module adds the few that call
 
 from __future__ import annotations
 
+import io
+import tarfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,7 +99,13 @@ class ContainerSpec:
     env: dict[str, str] = field(default_factory=dict)
     nano_cpus: int | None = None
     memory_bytes: int | None = None
+    memswap_bytes: int | None = None  # memory + swap (the engines' --memory-swap)
     publish_ip: str = "127.0.0.1"
+    hostname: str | None = None
+    start: bool = True
+    restart: str | None = None  # a restart policy name, e.g. "unless-stopped"
+    interactive: bool = False  # a terminal and open stdin (`run -dit`): a shell image keeps running
+    authorized_keys: list[str] = field(default_factory=list)  # written to /root/.ssh before the start
 
 
 def _ensure_image(driver: LocalDriver, ref: str) -> None:
@@ -113,27 +121,47 @@ def _ensure_image(driver: LocalDriver, ref: str) -> None:
     raise ImageMissing(f"image {ref!r} is not on the engine (set the account's pull_images to pull it)")
 
 
+def _authorized_keys_tar(keys: list[str]) -> bytes:
+    data = ("\n".join(keys) + "\n").encode()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name in ("root", "root/.ssh"):
+            d = tarfile.TarInfo(name)
+            d.type, d.mode = tarfile.DIRTYPE, 0o700
+            tar.addfile(d)
+        f = tarfile.TarInfo("root/.ssh/authorized_keys")
+        f.size, f.mode = len(data), 0o600
+        tar.addfile(f, io.BytesIO(data))
+    return buf.getvalue()
+
+
 def create_container(driver: LocalDriver, spec: ContainerSpec) -> Discovered:
-    """Create and start a container; one whose start fails is removed again."""
+    """Create a container and start it (unless ``spec.start`` is false); one whose setup or
+    start fails is removed again."""
     api = driver.client.api
     _ensure_image(driver, spec.image)
     bindings = {f"{c}/{proto}": (spec.publish_ip, h) for h, c, proto in spec.ports}
     host_config = api.create_host_config(
         port_bindings=bindings or None,
         binds={vol: {"bind": path, "mode": "rw"} for vol, path in spec.mounts.items()} or None,
-        nano_cpus=spec.nano_cpus, mem_limit=spec.memory_bytes,
+        nano_cpus=spec.nano_cpus, mem_limit=spec.memory_bytes, memswap_limit=spec.memswap_bytes,
+        restart_policy={"Name": spec.restart} if spec.restart else None,
         network_mode=PUBLISH_NETWORK if spec.ports or not spec.network else spec.network)
     try:
         made = driver._call(api.create_container, spec.image, command=spec.command, name=spec.name,
                             environment=spec.env or None, labels=labels(driver, "instance", spec.object_id),
-                            ports=[(c, proto) for _, c, proto in spec.ports] or None, host_config=host_config)
+                            ports=[(c, proto) for _, c, proto in spec.ports] or None, host_config=host_config,
+                            hostname=spec.hostname, tty=spec.interactive, stdin_open=spec.interactive)
     except (DriverError, NotFound) as exc:
         raise _why(exc) from None
     cid = made["Id"]
     try:
+        if spec.authorized_keys:
+            driver._call(api.put_archive, cid, "/", _authorized_keys_tar(spec.authorized_keys))
         if spec.ports and spec.network:
             driver._call(api.connect_container_to_network, cid, spec.network)
-        driver._call(api.start, cid)
+        if spec.start:
+            driver._call(api.start, cid)
         return mapping.container(driver._call(api.inspect_container, cid), driver.region)
     except (DriverError, NotFound) as exc:
         remove_container(driver, cid)
