@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
@@ -13,14 +14,13 @@ from cloudfold.domain import accounts, inventory
 from cloudfold.domain.context import Principal
 
 HOURS_PER_MONTH = 730
-SERVICE = case(
-    (Resource.kind.in_(inventory.COMPUTE), "compute"),
-    (Resource.kind.in_(inventory.STORAGE), "storage"),
-    (Resource.kind.in_(inventory.NETWORK), "network"),
-    else_="other",
-)
-# what is billed: running machines, and everything that is not a machine while it exists
-BILLED = (Resource.kind.not_in(inventory.COMPUTE)) | (Resource.status == "running")
+
+
+def _service(kind: str) -> str:
+    for name, kinds in (("compute", inventory.COMPUTE), ("storage", inventory.STORAGE), ("network", inventory.NETWORK)):
+        if kind in kinds:
+            return name
+    return "other"
 
 
 def _base(session: Session, viewer: Principal, *cols):
@@ -28,35 +28,48 @@ def _base(session: Session, viewer: Principal, *cols):
 
 
 def stats(session: Session, viewer: Principal) -> dict[str, Any]:
-    monthly = func.coalesce(func.sum(case((BILLED, func.coalesce(Resource.cost_per_hour, 0.0)), else_=0.0)), 0.0) * HOURS_PER_MONTH
-    is_vm = case((Resource.kind.in_(inventory.COMPUTE), 1), else_=0)
-    is_storage = case((Resource.kind.in_(inventory.STORAGE), 1), else_=0)
-    is_network = case((Resource.kind.in_(inventory.NETWORK), 1), else_=0)
-    running_vm = case(((Resource.kind.in_(inventory.COMPUTE)) & (Resource.status == "running"), 1), else_=0)
-
-    total, active, storage, networks, cost = session.execute(
-        _base(session, viewer, func.count(Resource.id), func.sum(running_vm), func.sum(is_storage),
-              func.sum(is_network), monthly)).one()
-    by_provider = session.execute(
-        _base(session, viewer, Resource.provider, func.count(Resource.id), func.sum(is_vm), func.sum(is_storage), monthly)
-        .group_by(Resource.provider).order_by(func.count(Resource.id).desc())).all()
-    by_service = session.execute(_base(session, viewer, SERVICE, monthly).group_by(SERVICE)).all()
-    by_region = session.execute(
-        _base(session, viewer, Resource.region, func.count(Resource.id)).where(Resource.region.is_not(None))
-        .group_by(Resource.region).order_by(func.count(Resource.id).desc()).limit(20)).all()
+    """One pass over the live inventory, grouped by (provider, kind, region, status) — a few
+    hundred rows at most — and every figure summed from those groups. What is billed: running
+    machines, and everything that is not a machine while it exists."""
+    groups = session.execute(
+        _base(session, viewer, Resource.provider, Resource.kind, Resource.region, Resource.status,
+              func.count(Resource.id), func.coalesce(func.sum(func.coalesce(Resource.cost_per_hour, 0.0)), 0.0))
+        .group_by(Resource.provider, Resource.kind, Resource.region, Resource.status)).all()
+    total = active = storage = networks = 0
+    cost = 0.0
+    providers: dict[str, dict[str, Any]] = {}
+    services: dict[str, float] = defaultdict(float)
+    regions: dict[str, int] = defaultdict(int)
+    for provider, kind, region, status, n, hourly in groups:
+        compute = kind in inventory.COMPUTE
+        billed = float(hourly or 0) * HOURS_PER_MONTH if (not compute or status == "running") else 0.0
+        total += n
+        active += n if compute and status == "running" else 0
+        storage += n if kind in inventory.STORAGE else 0
+        networks += n if kind in inventory.NETWORK else 0
+        cost += billed
+        p = providers.setdefault(provider, {"provider": provider, "count": 0, "vms": 0, "storage": 0, "cost": 0.0})
+        p["count"] += n
+        p["vms"] += n if compute else 0
+        p["storage"] += n if kind in inventory.STORAGE else 0
+        p["cost"] += billed
+        services[_service(kind)] += billed
+        if region is not None:
+            regions[region] += n
+    by_provider = sorted(providers.values(), key=lambda p: (-p["count"], p["provider"]))
     recent = session.scalars(
         inventory.scoped(session, viewer, select(Resource)).order_by(Resource.updated_at.desc()).limit(10)).all()
     return {
-        "total_resources": int(total or 0),
-        "active_vms": int(active or 0),
-        "total_storage": int(storage or 0),
-        "total_networks": int(networks or 0),
-        "estimated_monthly_cost": round(float(cost or 0), 2),
-        "provider_breakdown": [{"provider": p, "count": int(n), "vms": int(v or 0), "storage": int(s or 0)}
-                               for p, n, v, s, _ in by_provider],
-        "cost_by_provider": [{"provider": p, "cost": round(float(c or 0), 2)} for p, _, _, _, c in by_provider],
-        "cost_by_service": [{"service": s, "cost": round(float(c or 0), 2)} for s, c in by_service],
-        "region_distribution": [{"region": r, "count": int(n)} for r, n in by_region],
+        "total_resources": total,
+        "active_vms": active,
+        "total_storage": storage,
+        "total_networks": networks,
+        "estimated_monthly_cost": round(cost, 2),
+        "provider_breakdown": [{k: p[k] for k in ("provider", "count", "vms", "storage")} for p in by_provider],
+        "cost_by_provider": [{"provider": p["provider"], "cost": round(p["cost"], 2)} for p in by_provider],
+        "cost_by_service": [{"service": k, "cost": round(v, 2)} for k, v in sorted(services.items())],
+        "region_distribution": [{"region": r, "count": n}
+                                for r, n in sorted(regions.items(), key=lambda x: (-x[1], x[0]))[:20]],
         "provider_health": [
             {"provider": a.slug, "provider_type": a.provider_type, "status": a.health_status,
              "response_time_ms": a.health_latency_ms, "last_check": a.health_checked_at,

@@ -19,6 +19,7 @@ class Resource(Base):
         Index("ix_resources_kind_id", "kind", "id"),
         Index("ix_resources_kind_provider_status", "kind", "provider", "status"),
         Index("ix_resources_kind_vanished_provider_status", "kind", "vanished", "provider", "status"),
+        Index("ix_resources_updated_at", "updated_at"),
         Index("ix_resources_kind_region", "kind", "region"),
         Index("ix_resources_account_seen", "account_id", "sync_generation"),
     )

@@ -1,7 +1,8 @@
-"""inventory: an index that answers list counts without reading the table
+"""inventory: indexes for list counts and the dashboard's recent activity
 
 A list's total counts live records of some kinds, often of one provider and status; with
-``vanished`` in the index next to ``kind`` those counts read the index alone.
+``vanished`` in the index next to ``kind`` those counts read the index alone. The
+dashboard's ten most recently changed records come from an index on ``updated_at``.
 
 Revision ID: 0004
 Revises: 0003
@@ -17,7 +18,9 @@ depends_on = None
 def upgrade() -> None:
     op.create_index('ix_resources_kind_vanished_provider_status', 'resources',
                     ['kind', 'vanished', 'provider', 'status'])
+    op.create_index('ix_resources_updated_at', 'resources', ['updated_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_resources_updated_at', table_name='resources')
     op.drop_index('ix_resources_kind_vanished_provider_status', table_name='resources')
