@@ -118,7 +118,7 @@ def _check_ports_free(cloud: Cloud, account_id: int, ports: list[tuple[int, int,
 
 
 def _check_capacity(driver, launch: Launch) -> None:
-    memory, cpus = provision.host_capacity(driver)
+    memory, cpus = driver.capacity()
     if launch.memory is not None and (launch.memory < MIN_MEMORY_MB or (memory and launch.memory * 2**20 > memory)):
         raise BadRequest(f"memory {launch.memory} MiB: the host can give {MIN_MEMORY_MB} to {memory // 2**20} MiB")
     if launch.cpu is not None and (launch.cpu <= 0 or (cpus and launch.cpu > cpus)):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import docker
+from cachetools import TTLCache
 from docker.errors import APIError, DockerException, NotFound
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ReadTimeout
@@ -45,6 +46,15 @@ def _image(attrs: dict[str, Any]) -> dict[str, Any]:
             "labels": attrs.get("Labels") or (attrs.get("Config") or {}).get("Labels") or {}}
 
 
+# Facts of an engine that a request would otherwise ask for again and again, kept per engine
+# URL in this process for a few minutes (each process asks once; nothing relies on sharing):
+# the API version the SDK probes whenever a client is made (GET /version: ~0.45 s on
+# Podman), and the host's memory and CPUs a create is checked against (GET /info: ~0.3 s).
+FACTS_TTL_S = 300
+_api_versions: TTLCache = TTLCache(maxsize=256, ttl=FACTS_TTL_S)
+_capacities: TTLCache = TTLCache(maxsize=256, ttl=FACTS_TTL_S)
+
+
 # Podman answers 500, not 404, for an object removed a moment ago ("no such container");
 # "no such file or directory" from a failed start is not one of these
 GONE = re.compile(r"no such (container|image|volume|network|object|pod)\b", re.IGNORECASE)
@@ -76,6 +86,7 @@ class LocalDriver(Driver):
     def __init__(self, account) -> None:
         super().__init__(account)
         self._client: docker.DockerClient | None = None
+        self._base_url: str | None = None
         self.region = account.region or "local"
 
     @classmethod
@@ -95,9 +106,12 @@ class LocalDriver(Driver):
             if base_url is None:
                 raise DriverUnavailable("no container engine found (set config.docker_host)")
             try:
-                self._client = docker.DockerClient(base_url=base_url, timeout=self.account.config.get("timeout", 30))
+                self._client = docker.DockerClient(base_url=base_url, timeout=self.account.config.get("timeout", 30),
+                                                   version=_api_versions.get(base_url))  # None: probe
             except DockerException as exc:
                 raise DriverUnavailable(f"container engine unreachable: {exc}") from exc
+            _api_versions[base_url] = self._client.api.api_version
+            self._base_url = base_url
         return self._client
 
     def _call(self, fn, *args, **kwargs):
@@ -156,6 +170,15 @@ class LocalDriver(Driver):
         except NotFound:
             return None
         raise DriverError(f"the local engine has no {kind} objects")
+
+    def capacity(self) -> tuple[int, int]:
+        """(memory bytes, CPUs) of the engine's host, remembered for a few minutes."""
+        client = self.client
+        found = _capacities.get(self._base_url)
+        if found is None:
+            info = self._call(client.api.info)
+            found = _capacities[self._base_url] = (int(info.get("MemTotal") or 0), int(info.get("NCPU") or 0))
+        return found
 
     # -- live figures (seed 004 reads) ----------------------------------------------
     def stats(self, external_id: str) -> dict[str, Any] | None:

@@ -44,12 +44,6 @@ def labels(driver: LocalDriver, kind: str, object_id: str) -> dict[str, str]:
     return {**{str(k): str(v) for k, v in extra.items()}, mapping.KIND_LABEL: kind, "cloudfold.id": object_id}
 
 
-def host_capacity(driver: LocalDriver) -> tuple[int, int]:
-    """(memory bytes, CPUs) of the engine's host."""
-    info = driver._call(driver.client.api.info)
-    return int(info.get("MemTotal") or 0), int(info.get("NCPU") or 0)
-
-
 # -- networks --------------------------------------------------------------------------
 
 def create_network(driver: LocalDriver, name: str, cidr: str, object_id: str) -> Discovered:
