@@ -11,6 +11,8 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from cloudfold.db.models import Account, Resource
 from cloudfold.domain import audit
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers import registry
-from cloudfold.drivers.base import AccountSpec, DriverError, DriverNotImplemented, InvalidCredentials
+from cloudfold.drivers.base import AccountSpec, Driver, DriverError, DriverNotImplemented, InvalidCredentials
 from cloudfold.errors import BadRequest, Conflict, NotFound
 from cloudfold.security.secretbox import SecretBox, SecretBoxError
 from cloudfold.settings import Settings
@@ -42,6 +44,13 @@ def list_for(session: Session, viewer: Principal, provider_type: str | None = No
     if provider_type:
         stmt = stmt.where(Account.provider_type == provider_type)
     return list(session.scalars(stmt))
+
+
+def first_local(session: Session, viewer: Principal | None = None) -> Account | None:
+    """The first registered, active `local` account (the one the caller can see, when given)."""
+    stmt = (select(Account).where(Account.provider_type == "local", Account.is_active.is_(True))
+            .order_by(Account.id).limit(1))
+    return session.scalar(stmt if viewer is None else visible(stmt, viewer))
 
 
 def visible_ids(session: Session, viewer: Principal) -> list[int] | None:
@@ -199,21 +208,37 @@ def spec(account: Account, box: SecretBox, settings: Settings, read_file: bool =
                        credentials=credentials, config=dict(account.config or {}))
 
 
+@contextmanager
+def driver(account: Account | None, box: SecretBox, settings: Settings, *,
+           local_default: bool = False) -> Iterator[Driver]:
+    """The account's driver, open for a block and closed after it (opening may raise a
+    DriverError too). With `local_default`, no account means the local engine of the settings
+    (CLOUDFOLD_DOCKER_HOST, else the one found on this machine)."""
+    if account is None:
+        if not local_default:
+            raise ValueError("no account to open a driver for")
+        from cloudfold.drivers.local.driver import engine_spec
+
+        opened = registry.open_driver(engine_spec(settings.docker_host))
+    else:
+        opened = registry.open_driver(spec(account, box, settings))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
 def check_health(session: Session, account: Account, box: SecretBox, settings: Settings) -> Account:
     """Ping the account's API, timing it, and keep the outcome on the account."""
     start = time.perf_counter()
-    driver = None
     try:
-        driver = registry.open_driver(spec(account, box, settings))
-        driver.ping()
+        with driver(account, box, settings) as opened:
+            opened.ping()
         status, error = "healthy", None
     except DriverNotImplemented as exc:
         status, error = "not_implemented", str(exc)
     except DriverError as exc:
         status, error = "unhealthy", str(exc)
-    finally:
-        if driver is not None:
-            driver.close()
     latency = round((time.perf_counter() - start) * 1000, 1)
     if status == "healthy" and latency > settings.health_degraded_ms:
         status, error = "degraded", "High latency detected"

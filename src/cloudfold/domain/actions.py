@@ -94,23 +94,19 @@ def check(session: Session, ctx: Context, resource: Resource, action: str, via: 
 def perform(session: Session, ctx: Context, bus: events.EventBus, box: SecretBox, settings: Settings,
             resource: Resource, action: str, via: str, options: dict | None = None) -> Outcome:
     check(session, ctx, resource, action, via)
-    account, before = resource.account, resource.status
-    driver = None
+    before = resource.status
     try:
-        driver = registry.open_driver(accounts.spec(account, box, settings))
-        if action == "health_check":
-            driver.ping()
-            state = driver.get(resource.kind, resource.external_id)
-        else:
-            state = driver.act(resource.kind, resource.external_id, action, **(options or {}))
+        with accounts.driver(resource.account, box, settings) as driver:
+            if action == "health_check":
+                driver.ping()
+                state = driver.get(resource.kind, resource.external_id)
+            else:
+                state = driver.act(resource.kind, resource.external_id, action, **(options or {}))
     except DriverUnavailable as exc:
         raise _refuse(session, ctx, resource, action, via, ServiceUnavailable(f"Provider unreachable: {exc}"), 503,
                       audit.FAILED) from exc
     except DriverError as exc:
         raise _refuse(session, ctx, resource, action, via, UpstreamError(str(exc)), 502, audit.FAILED) from exc
-    finally:
-        if driver is not None:
-            driver.close()
 
     if state is None:
         resource.status, resource.vanished = ("terminated" if resource.kind in ("vm", "container") else "deleted"), True
@@ -128,17 +124,13 @@ def refresh(session: Session, bus: events.EventBus, box: SecretBox, settings: Se
     """Read a machine's live state from its provider and keep it (a change publishes an event)."""
     if resource.account is None:
         return resource
-    driver = None
     try:
-        driver = registry.open_driver(accounts.spec(resource.account, box, settings))
-        state = driver.get(resource.kind, resource.external_id)
+        with accounts.driver(resource.account, box, settings) as driver:
+            state = driver.get(resource.kind, resource.external_id)
     except DriverUnavailable as exc:
         raise ServiceUnavailable(f"Provider unreachable: {exc}") from exc
     except DriverError as exc:
         raise UpstreamError(str(exc)) from exc
-    finally:
-        if driver is not None:
-            driver.close()
     before = resource.status
     if state is None:
         resource.status, resource.vanished = "terminated", True

@@ -22,10 +22,9 @@ from __future__ import annotations
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -38,7 +37,6 @@ from cloudfold.domain import accounts, events, inventory, sync, templates
 from cloudfold.domain.context import Principal
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import Discovered, Driver, DriverError, DriverUnavailable
-from cloudfold.drivers.local.driver import engine_spec
 from cloudfold.images import normalize
 
 log = logging.getLogger("cloudfold.proxicloud")
@@ -61,16 +59,8 @@ class Read:
 
 
 # -- refreshing the inventory from the engines ----------------------------------------------
-@contextmanager
-def _driver(rt, account: Account | None) -> Iterator[Driver]:
-    driver = None
-    try:
-        spec = accounts.spec(account, rt.secretbox, rt.settings) if account else engine_spec(rt.settings.docker_host)
-        driver = registry.open_driver(spec)
-        yield driver
-    finally:
-        if driver is not None:
-            driver.close()
+def _driver(rt, account: Account | None):
+    return accounts.driver(account, rt.secretbox, rt.settings, local_default=True)
 
 
 def _uptime(meta: dict[str, Any], status: str) -> int:
@@ -284,7 +274,7 @@ def _current(row: Resource, summary: dict[str, Any]) -> dict[str, Any]:
 
 def _host_of(rt, session: Session, viewer: Principal) -> tuple[dict[str, Any], str]:
     """The engine host's figures, live, else the last seen (offline)."""
-    account = _engine_account(session, viewer)
+    account = accounts.first_local(session, viewer)
     key = account.slug if account else "default"
     try:
         with _driver(rt, account) as driver:
@@ -318,13 +308,9 @@ def list_containers(session: Session, rt, viewer: Principal, status: str | None 
     return Read(data, cache)
 
 
-def _engine_account(session: Session, viewer: Principal) -> Account | None:
-    return next((a for a in accounts.list_for(session, viewer, "local") if a.is_active), None)
-
-
 def _known_host(session: Session, rt, viewer: Principal) -> dict[str, Any]:
     """The host figures already seen (cores and memory change rarely), read once otherwise."""
-    account = _engine_account(session, viewer)
+    account = accounts.first_local(session, viewer)
     return _HOSTS.get(account.slug if account else "default") or _host_of(rt, session, viewer)[0]
 
 

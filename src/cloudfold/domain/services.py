@@ -13,6 +13,7 @@ logs come from the driver's `logs` capability.
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,6 @@ from sqlalchemy.orm import Session
 from cloudfold.db.models import Resource
 from cloudfold.domain import accounts, actions, audit, events, inventory
 from cloudfold.domain.context import Context, Principal
-from cloudfold.drivers import registry
 from cloudfold.drivers.base import DriverError, DriverNotImplemented, DriverUnavailable, LogLine
 from cloudfold.errors import BadRequest, CloudfoldError, NotFound, ServiceUnavailable, UpstreamError
 from cloudfold.security.secretbox import SecretBox
@@ -232,8 +232,22 @@ class Restarted:
     message: str
 
 
+@dataclass
+class RestartReport:
+    service: Service  # as it is afterwards
+    results: list[Restarted]
+
+    @property
+    def failed(self) -> int:
+        return sum(not r.success for r in self.results)
+
+    @property
+    def restarted(self) -> int:
+        return len(self.results) - self.failed
+
+
 def restart(session: Session, ctx: Context, bus: events.EventBus, box: SecretBox, settings: Settings, ref: str,
-            timeout: int, via: str) -> tuple[Service, list[Restarted]]:
+            timeout: int, via: str) -> RestartReport:
     """Restart every container of a service through the one action path: reboot the running
     ones, start the others. A container's refusal or provider error does not stop the rest;
     when every container fails, the first error is raised."""
@@ -256,15 +270,16 @@ def restart(session: Session, ctx: Context, bus: events.EventBus, box: SecretBox
         except CloudfoldError as exc:
             errors.append(exc)
             results.append(Restarted(row, action, before, row.status, False, exc.message))
-    failed = sum(not r.success for r in results)
+    report = RestartReport(svc, results)
     audit.record(session, ctx, "service.restart", target=f"service:{svc.id}",
-                 result=audit.SUCCESS if not failed else audit.FAILED,
-                 detail={"via": via, "containers": len(results), "failed": failed})
+                 result=audit.SUCCESS if not report.failed else audit.FAILED,
+                 detail={"via": via, "containers": len(results), "failed": report.failed})
     session.commit()
     if errors and len(errors) == len(results):
         errors[0].extra["audited"] = True
         raise errors[0]
-    return get(session, ctx.principal, svc.id), results
+    report.service = get(session, ctx.principal, svc.id)
+    return report
 
 
 @dataclass
@@ -280,8 +295,8 @@ def logs(session: Session, viewer: Principal, box: SecretBox, settings: Settings
     read logs, or that is gone, gets an `error`; an unreachable provider is a 503."""
     svc = get(session, viewer, ref)
     out: list[ContainerLogs] = []
-    drivers: dict[int, Any] = {}
-    try:
+    with ExitStack() as stack:
+        drivers: dict[int, Any] = {}
         for c in svc.containers:
             account = c.resource.account
             if account is None:
@@ -289,13 +304,10 @@ def logs(session: Session, viewer: Principal, box: SecretBox, settings: Settings
                 continue
             try:
                 if account.id not in drivers:
-                    drivers[account.id] = registry.open_driver(accounts.spec(account, box, settings))
+                    drivers[account.id] = stack.enter_context(accounts.driver(account, box, settings))
                 out.append(ContainerLogs(c, drivers[account.id].logs(c.resource.external_id, tail)))
             except DriverUnavailable as exc:
                 raise ServiceUnavailable(f"Provider unreachable: {exc}") from exc
             except (DriverNotImplemented, DriverError) as exc:
                 out.append(ContainerLogs(c, [], str(exc)))
-    finally:
-        for driver in drivers.values():
-            driver.close()
     return svc, out

@@ -29,14 +29,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloudfold.db.models.accounts import Account
 from cloudfold.domain import accounts
-from cloudfold.drivers import registry
 from cloudfold.drivers.base import DriverError, DriverUnavailable
-from cloudfold.drivers.local.driver import LocalDriver, engine_spec
+from cloudfold.drivers.local.driver import LocalDriver
 from cloudfold.errors import CloudfoldError, NotFound, ServiceUnavailable, UpstreamError
 from cloudfold.images import SPECS, normalize
 from cloudfold.images.specs import LABEL
@@ -117,20 +114,13 @@ def _first_line(exc: Exception) -> str:
 
 @contextmanager
 def _engine(session: Session, settings: Settings, box: SecretBox) -> Iterator[LocalDriver]:
-    driver = None
     try:
-        account = session.scalar(select(Account).where(Account.provider_type == "local", Account.is_active.is_(True))
-                                 .order_by(Account.id).limit(1))
-        driver = registry.open_driver(accounts.spec(account, box, settings) if account
-                                      else engine_spec(settings.docker_host))
-        yield driver
+        with accounts.driver(accounts.first_local(session), box, settings, local_default=True) as driver:
+            yield driver
     except DriverUnavailable as exc:
         raise ServiceUnavailable(f"container engine unreachable: {exc}") from exc
     except DriverError as exc:
         raise UpstreamError(f"container engine error: {exc}") from exc
-    finally:
-        if driver is not None:
-            driver.close()
 
 
 def _images(driver: LocalDriver) -> list[dict[str, Any]]:

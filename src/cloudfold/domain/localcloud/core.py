@@ -20,7 +20,6 @@ from cloudfold.db.base import new_uuid, utcnow
 from cloudfold.db.models import Account, CloudObject, Resource
 from cloudfold.domain import accounts, audit, events
 from cloudfold.domain.context import Context, Principal
-from cloudfold.drivers import registry
 from cloudfold.drivers.base import Discovered, DriverError, DriverUnavailable
 from cloudfold.drivers.local.driver import LocalDriver
 from cloudfold.drivers.local.provision import ImageMissing, ObjectMissing, PortTaken
@@ -50,9 +49,9 @@ class Cloud:
 def local_account(cloud: Cloud) -> Account:
     """The first registered, active `local` account the caller can see (409 when there is none:
     the request cannot be served in this state; 503 is kept for an engine that is unreachable)."""
-    for account in accounts.list_for(cloud.session, cloud.principal, "local"):
-        if account.is_active:
-            return account
+    account = accounts.first_local(cloud.session, cloud.principal)
+    if account is not None:
+        return account
     raise Conflict("No local container engine is registered: register a provider of type 'local' "
                    "(POST /api/providers) or start cloudfold where a container engine runs")
 
@@ -61,10 +60,9 @@ def local_account(cloud: Cloud) -> Account:
 def engine(cloud: Cloud, account: Account) -> Iterator[LocalDriver]:
     """The account's driver; engine failures become the one error shape (503/502, 400 for a
     missing image, 409 for a taken port or an address range the engine already uses)."""
-    driver = None
     try:
-        driver = registry.open_driver(accounts.spec(account, cloud.box, cloud.settings))
-        yield driver
+        with accounts.driver(account, cloud.box, cloud.settings) as driver:
+            yield driver
     except DriverUnavailable as exc:
         raise ServiceUnavailable(f"Container engine unreachable: {exc}") from exc
     except ImageMissing as exc:
@@ -79,9 +77,6 @@ def engine(cloud: Cloud, account: Account) -> Iterator[LocalDriver]:
                                    "already exists")):
             raise Conflict(f"The container engine refused: {text}") from exc
         raise UpstreamError(f"The container engine refused: {text}") from exc
-    finally:
-        if driver is not None:
-            driver.close()
 
 
 def remover(cloud: Cloud, account: Account, remove: Callable[[LocalDriver, str], None],
