@@ -59,6 +59,17 @@ class Topology:
     buckets: list[Resource]
     generated_at: Any
 
+    @property
+    def databases(self) -> list[ContainerView]:
+        return [c for c in self.containers if c.database]
+
+    def by_type(self) -> list[tuple[str, list[Service]]]:
+        """Services grouped by their type (database, web, worker, or the label's), by type name."""
+        found: dict[str, list[Service]] = {}
+        for s in self.services:
+            found.setdefault(s.type, []).append(s)
+        return sorted(found.items())
+
 
 KINDS = ("vm", "container", "network", "volume", "storage")
 
@@ -118,8 +129,7 @@ def summaries(t: Topology) -> dict[str, Any]:
                                  "running": sum(c.running for c in h.containers)} for h in t.hosts if h.containers]},
         "services": {"total": len(t.services), "healthy": health["healthy"], "degraded": health["degraded"],
                      "down": health["down"]},
-        "databases": {"total": sum(bool(c.database) for c in t.containers),
-                      "by_engine": dict(Counter(c.database for c in t.containers if c.database))},
+        "databases": {"total": len(t.databases), "by_engine": dict(Counter(c.database for c in t.databases))},
         "networks": {"total": len(t.networks)},
         "storage": {"volumes": len(t.volumes),
                     "volumes_in_use": len(in_use),

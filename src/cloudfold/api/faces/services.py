@@ -106,14 +106,14 @@ def restart(serviceId: ServiceId, request: Request,
             p: Principal = Depends(require("admin"))):
     """Every container goes through the one action path (history, audit and a /ws event
     each): running ones are rebooted, the others started."""
-    svc, results = services.restart(session, context(request, p), runtime.events, runtime.secretbox,
-                                    runtime.settings, serviceId, timeout, via="POST /services/{serviceId}/restart")
-    failed = sum(not r.success for r in results)
+    report = services.restart(session, context(request, p), runtime.events, runtime.secretbox,
+                              runtime.settings, serviceId, timeout, via="POST /services/{serviceId}/restart")
     return ServiceRestart(
-        success=not failed, service_id=svc.id, restarted=len(results) - failed, failed=failed, status=svc.health,
+        success=not report.failed, service_id=report.service.id, restarted=report.restarted, failed=report.failed,
+        status=report.service.health,
         containers=[ContainerRestart(id=r.resource.id, name=r.resource.name, action=r.action,
                                      previous_status=r.status_before, status=r.status, success=r.success,
-                                     message=r.message) for r in results])
+                                     message=r.message) for r in report.results])
 
 
 @router.get("/{serviceId}/logs", response_model=ServiceLogs, summary="Get recent logs for service containers",

@@ -4,8 +4,6 @@ sync first (POST /api/resources/sync/{provider}) for fresh data."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
@@ -46,7 +44,7 @@ def _per_host(t: topology.Topology, field: str, shape) -> list[dict]:
 def full(t: topology.Topology = Depends(_topology)):
     return TopologyOut(vms=[vm_node(h) for h in t.hosts], services=[service_summary(s) for s in t.services],
                        containers=[container_node(c) for c in t.containers],
-                       databases=[container_node(c) for c in t.containers if c.database],
+                       databases=[container_node(c) for c in t.databases],
                        networks=[network_out(n) for n in t.networks],
                        summaries=Summaries.model_validate(topology.summaries(t)), generated_at=t.generated_at)
 
@@ -63,11 +61,8 @@ def services_by_vm(t: topology.Topology = Depends(_topology)):
 
 @router.get("/service-types", response_model=ServiceTypes, summary="Get services grouped by type")
 def service_types(t: topology.Topology = Depends(_topology)):
-    by_type = defaultdict(list)
-    for s in t.services:
-        by_type[s.type].append(service_summary(s))
-    return ServiceTypes(types=[ServiceType(type=k, count=len(v), services=v) for k, v in sorted(by_type.items())],
-                        total=len(t.services))
+    return ServiceTypes(types=[ServiceType(type=k, count=len(v), services=[service_summary(s) for s in v])
+                               for k, v in t.by_type()], total=len(t.services))
 
 
 @router.get("/containers", response_model=ContainersByVm, summary="Get all containers by VM")

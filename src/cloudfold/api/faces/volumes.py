@@ -25,9 +25,8 @@ class VolumeOut(ObjectOut):
 
 
 def out(obj: CloudObject, attached: list[CloudObject]) -> VolumeOut:
-    users = [i.id for i in attached]
-    return VolumeOut(**{**base(obj), "status": "in-use" if users else "available"}, size_gb=obj.spec["size_gb"],
-                     attached_to=users)
+    return VolumeOut(**{**base(obj), "status": volumes.state(attached)}, size_gb=obj.spec["size_gb"],
+                     attached_to=[i.id for i in attached])
 
 
 @router.get("", response_model=list[VolumeOut], summary="List your volumes")

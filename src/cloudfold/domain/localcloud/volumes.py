@@ -38,6 +38,11 @@ def attachments(cloud: Cloud, owner_id: int) -> dict[str, list[CloudObject]]:
     return found
 
 
+def state(attached: list[CloudObject]) -> str:
+    """A volume's status: `in-use` while a live instance mounts it, else `available`."""
+    return "in-use" if attached else "available"
+
+
 def users(cloud: Cloud, volume: CloudObject) -> list[CloudObject]:
     """The live instances that mount this volume."""
     return attachments(cloud, volume.owner_id).get(volume.id, [])
