@@ -7,10 +7,9 @@ made directly with the ``docker`` SDK on the same engine (the floor).
 
 What it does, end to end:
 
-1. starts a private Podman API service (``podman system service``, runc, cgroupfs; the
-   settings of ../shared/ENVIRONMENT.md) on a socket in a throwaway directory, and builds
-   cloudfold's busybox image into it (``cloudfold.images.builder``, as ``cloudfold images
-   build`` does);
+1. starts a private Podman API service on a socket in a throwaway directory, as the test
+   suite does (tests/podman_service.py), and builds cloudfold's busybox image into it with
+   ``cloudfold images build``;
 2. makes a throwaway data dir, runs ``cloudfold migrate``, creates an admin and an API key,
    starts ``cloudfold serve`` (one worker, background schedule pushed out) and registers a
    ``local`` account for that socket through ``POST /api/providers``;
@@ -28,10 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,46 +38,9 @@ from pathlib import Path
 import common
 from common import loadavg, machine
 
-CONTAINERS_CONF = """[containers]
-default_ulimits = []
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-"""
 LABEL = "cloudfold.bench"
-
-
-def start_engine(workdir: Path) -> tuple[subprocess.Popen, str]:
-    podman = shutil.which("podman")
-    if podman is None:
-        raise SystemExit("podman is not installed (scripts/install-test-deps installs it)")
-    conf = workdir / "containers.conf"
-    conf.write_text(CONTAINERS_CONF)
-    sock = workdir / "podman.sock"
-    proc = subprocess.Popen([podman, "system", "service", "--time=0", f"unix://{sock}"],
-                            env={**os.environ, "CONTAINERS_CONF": str(conf)}, stdout=subprocess.DEVNULL,
-                            stderr=open(workdir / "podman.log", "w"), start_new_session=True)
-    deadline = time.monotonic() + 30
-    while not sock.exists():
-        if time.monotonic() > deadline:
-            raise RuntimeError("podman service did not start")
-        time.sleep(0.1)
-    return proc, f"unix://{sock}"
-
-
-def build_image(url: str) -> str:
-    from cloudfold.drivers import registry
-    from cloudfold.drivers.local.driver import engine_spec
-    from cloudfold.images import SPECS, builder
-
-    spec = next(s for s in SPECS if s.builder == "busybox")
-    driver = registry.open_driver(engine_spec(url))
-    try:
-        builder.build(driver, spec)
-    finally:
-        driver.close()
-    return spec.ref
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import podman_service  # noqa: E402  (tests/podman_service.py: the engine the test suite runs too)
 
 
 def api(base: str, key: str, method: str, path: str, body: dict | None = None, timeout: float = 120) -> dict:
@@ -109,16 +68,17 @@ def run(count: int, log) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="cloudfold-bench-") as tmp:
         tmpdir = Path(tmp)
-        engine_proc, url = start_engine(tmpdir)
+        engine_proc, url = podman_service.start(tmpdir)
         server = None
         client = docker.DockerClient(base_url=url, timeout=120)
         try:
-            image = build_image(url)
-            log(f"engine {url}; image {image}")
             env = common.server_env(tmpdir / "data", common.DEFAULT_RATE_LIMIT,
                                     CLOUDFOLD_SCHEDULE_TICK_SECONDS="86400",
                                     CLOUDFOLD_HOUSEKEEPING_INTERVAL_SECONDS="86400",
                                     CLOUDFOLD_AUTO_REGISTER_LOCAL="false")
+            common.cli(env, "images", "build", "--docker-host", url, timeout=600)  # cloudfold/busybox:1
+            image = "cloudfold/busybox:1"
+            log(f"engine {url}; image {image}")
             common.cli(env, "migrate")
             key = common.admin_key(env)
             port = common.free_port()
@@ -161,11 +121,7 @@ def run(count: int, log) -> dict:
             for c in client.containers.list(all=True, filters={"label": f"{LABEL}=1"}):
                 c.remove(force=True)
             client.close()
-            engine_proc.terminate()
-            try:
-                engine_proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                engine_proc.kill()
+            common.stop_server(engine_proc)
 
 
 def main(argv: list[str] | None = None) -> int:

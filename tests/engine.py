@@ -4,14 +4,13 @@ once per test session on a private socket, with the product's busybox image buil
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import time
 import uuid
 
 import docker
 import pytest
+
+import podman_service
 
 from cloudfold.drivers import registry
 from cloudfold.drivers.local.driver import engine_spec
@@ -23,13 +22,6 @@ IMAGE = "localhost/cloudfold-busybox:test"
 # every container and volume a test session makes carries TEST_LABELS; the session removes
 # only its own at the end, so test sessions sharing one engine never remove each other's
 TEST_LABELS = {"cloudfold.test": uuid.uuid4().hex}
-CONTAINERS_CONF = """[containers]
-default_ulimits = []
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-"""
 
 
 def build_busybox_image(client: docker.DockerClient, url: str) -> str:
@@ -58,20 +50,10 @@ def build_busybox_image(client: docker.DockerClient, url: str) -> str:
 @pytest.fixture(scope="session")
 def engine_socket(tmp_path_factory) -> str:
     """Base URL of a running Podman API service; fails (never skips) when Podman is missing."""
-    podman = shutil.which("podman")
-    if podman is None:
-        pytest.fail("podman is not installed: run scripts/install-test-deps")
-    workdir = tmp_path_factory.mktemp("podman")
-    conf = workdir / "containers.conf"
-    conf.write_text(CONTAINERS_CONF)
-    sock = workdir / "podman.sock"
-    env = {**os.environ, "CONTAINERS_CONF": str(conf)}
-    proc = subprocess.Popen([podman, "system", "service", "--time=0", f"unix://{sock}"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=open(workdir / "service.log", "w"))
-    url = f"unix://{sock}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not sock.exists():
-        time.sleep(0.1)
+    try:
+        proc, url = podman_service.start(tmp_path_factory.mktemp("podman"))
+    except podman_service.PodmanMissing as exc:
+        pytest.fail(str(exc))
     client = docker.DockerClient(base_url=url, timeout=60)
     try:
         client.ping()
@@ -88,7 +70,10 @@ def engine_socket(tmp_path_factory) -> str:
                 pass
         client.close()
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @pytest.fixture
