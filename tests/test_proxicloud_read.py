@@ -239,6 +239,45 @@ def test_concurrent_first_reads_of_a_new_container(client, admin, podman, make_c
     assert len(vmids) == 1
 
 
+def test_a_read_that_meets_a_concurrent_insert_keeps_one_record(client, admin, podman, make_container, tag):
+    """The insert race made to happen: right after a read has looked up which containers the
+    inventory knows, another writer (another connection, committed) inserts the new container
+    first. The read's own insert then meets the unique key; it retries as an update, so the
+    answer is 200 and the container has one record, the other writer's."""
+    from sqlalchemy import event, select
+    from sqlalchemy.orm import Session
+
+    from cloudfold.db.models import Account, Resource
+    from cloudfold.domain.inventory import VMID_OFFSET
+
+    c = make_container(name=f"pcr-{tag}-raced")
+    runtime = client.app.state.runtime
+    with runtime.sessions() as s:
+        account_id = s.scalar(select(Account.id).where(Account.slug == podman))
+    inserted: list[int] = []
+
+    def other_writer(conn, cursor, statement, parameters, context, executemany):
+        if inserted or "FROM resources" not in statement or "external_id IN" not in statement:
+            return
+        with Session(runtime.engine) as other:
+            row = Resource(account_id=account_id, provider="local", kind="container", external_id=c.id,
+                           name=c.name, status="running", meta={}, tags={})
+            other.add(row)
+            other.commit()
+            inserted.append(row.id)
+
+    event.listen(runtime.engine, "after_cursor_execute", other_writer)
+    try:
+        body = _ok(client.get("/api/containers", headers=admin.headers))
+    finally:
+        event.remove(runtime.engine, "after_cursor_execute", other_writer)
+    assert inserted, "the other writer never ran"
+    with runtime.sessions() as s:
+        rows = s.scalars(select(Resource).where(Resource.external_id == c.id)).all()
+    assert [r.id for r in rows] == inserted
+    assert _mine(body, c.name)[c.name]["vmid"] == inserted[0] + VMID_OFFSET
+
+
 def test_bad_inputs_credentials_and_visibility(client, admin, member, make_account, podman, make_container, tag):
     c = make_container(name=f"pcr-{tag}-priv")
     vmid = _mine(_ok(client.get("/api/containers", headers=admin.headers)), c.name)[c.name]["vmid"]
