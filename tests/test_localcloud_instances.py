@@ -10,7 +10,7 @@ import socket
 import time
 
 from conftest import assert_error
-from engine import IMAGE, engine, engine_socket  # noqa: F401  (fixtures)
+from engine import IMAGE
 from localcloud_support import (  # noqa: F401  (fixtures)
     LABELS,
     client,
@@ -42,15 +42,22 @@ def pings(engine, source: dict, target_ip: str) -> bool:
 def test_instance_serves_http_through_its_published_port(client, member, engine):
     vpc, sub = vpc_with_subnet(member)
     port = free_port()
-    inst = launch(member, sub, command=HTTPD, ports=f"{port}:8080", env={"GREETING": "hi"}, cpu=0.5, memory=64)
+    inst = launch(member, sub, command=HTTPD, ports=f"{port}:8080", env={"GREETING": "hi"}, cpu=0.5, memory=64,
+                  service="shop")
     assert inst == {**inst, "status": "running", "vpc_id": vpc["id"], "subnet_id": sub["id"], "image": IMAGE,
-                    "ports": [f"{port}:8080/tcp"], "cpu": 0.5, "memory": 64, "env": {"GREETING": "hi"}}
+                    "ports": [f"{port}:8080/tcp"], "cpu": 0.5, "memory": 64, "env": {"GREETING": "hi"},
+                    "service": "shop"}
     assert ipaddress.ip_address(inst["private_ip"]) in ipaddress.ip_network(sub["cidr_block"])
     assert b"cloudfold" in _fetch(f"http://127.0.0.1:{port}/")
 
     c = container(engine, inst)
     assert c.attrs["HostConfig"]["Memory"] == 64 * 2**20 and c.attrs["HostConfig"]["NanoCpus"] == 500_000_000
     assert "GREETING=hi" in c.attrs["Config"]["Env"]
+    assert c.attrs["Config"]["Labels"]["cloudfold.service"] == "shop"
+    # its service label makes it seed 000's service "shop" at once, without a sync
+    health = client.get("/services/shop/health", headers=member.headers).json()
+    assert (health["status"], health["running"], [x["id"] for x in health["containers"]]) == \
+        ("healthy", 1, [inst["resource_id"]])
     h = member.headers
     assert client.get(f"/instances/{inst['id']}", headers=h).json() == inst
     assert [i["id"] for i in client.get("/instances", headers=h).json()] == [inst["id"]]
@@ -59,14 +66,39 @@ def test_instance_serves_http_through_its_published_port(client, member, engine)
     assert client.get(f"/api/containers/{inst['vmid']}/status", headers=h).json()["status"] == "running"
 
 
+def addresses(engine, instance: dict) -> list[str]:
+    """Every address the instance's container has (its subnet's and, when it publishes, its VPC edge's)."""
+    return [n["IPAddress"] for n in container(engine, instance).attrs["NetworkSettings"]["Networks"].values()]
+
+
+def edge_networks(engine, vpc: dict) -> list:
+    return [n for n in engine.networks.list() if (n.attrs.get("Labels") or {}).get("cloudfold.id") == vpc["id"]]
+
+
 def test_instances_reach_each_other_in_a_subnet_but_not_across_vpcs(client, member, engine):
-    _, sub = vpc_with_subnet(member)
+    vpc, sub = vpc_with_subnet(member)
     _, other_sub = vpc_with_subnet(member)
+    _, third_sub = vpc_with_subnet(member)
     a, b = launch(member, sub), launch(member, sub)
-    outsider = launch(member, other_sub, ports=f"{free_port()}:8080")  # attached to the publish network too
+    # instances that publish ports are on their VPC's edge network too
+    published = launch(member, sub, ports=f"{free_port()}:8080")
+    outsider = launch(member, other_sub, ports=f"{free_port()}:8080")
+    third = launch(member, third_sub, ports=f"{free_port()}:8080")
     assert pings(engine, a, b["private_ip"]) and pings(engine, b, a["private_ip"])
-    assert not pings(engine, outsider, a["private_ip"])
-    assert not pings(engine, a, outsider["private_ip"])
+    assert pings(engine, a, published["private_ip"])
+    assert len(addresses(engine, outsider)) == 2
+    for one, other in ((outsider, a), (a, outsider), (outsider, third), (third, outsider), (third, published),
+                       (published, outsider)):
+        for ip in addresses(engine, other):
+            assert not pings(engine, one, ip), f"{one['name']} reaches {other['name']} at {ip}"
+
+    # the VPC's edge network stays while the VPC does, and goes with it
+    for inst in (a, b, published):
+        assert client.delete(f"/instances/{inst['id']}", headers=member.headers).status_code == 200
+    assert len(edge_networks(engine, vpc)) == 1
+    assert client.delete(f"/subnets/{sub['id']}", headers=member.headers).status_code == 200
+    assert client.delete(f"/vpcs/{vpc['id']}", headers=member.headers).status_code == 200
+    assert not edge_networks(engine, vpc)
 
 
 def test_status_changes_take_the_one_action_path(client, member, make_account, engine):
@@ -158,7 +190,8 @@ def test_faults_answer_clearly_and_leave_nothing_behind(client, member, make_acc
     assert "no-such" in body["message"]
     for bad in ({"image": IMAGE}, {"name": "x"}, {"name": "x", "image": IMAGE, "cpu": "lots"},
                 {"name": "x", "image": IMAGE, "volumes": [{"volume_id": "v"}]},
-                {"name": "x", "image": IMAGE, "env": {"A": 1}}, {"name": "x", "image": IMAGE, "memory": -1}):
+                {"name": "x", "image": IMAGE, "env": {"A": 1}}, {"name": "x", "image": IMAGE, "memory": -1},
+                {"name": "x", "image": IMAGE, "service": "no spaces"}, {"name": "x", "image": IMAGE, "service": ""}):
         assert_error(client.post("/instances", json=bad, headers=h), 422, "BAD_REQUEST")
     assert_error(launch_raw(client, h, ports="eighty"), 400, "BAD_REQUEST")
     assert_error(launch_raw(client, h, ports="70000:80"), 400, "BAD_REQUEST")

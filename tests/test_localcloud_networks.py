@@ -6,7 +6,6 @@ from __future__ import annotations
 import ipaddress
 
 from conftest import assert_error
-from engine import engine, engine_socket  # noqa: F401  (fixtures)
 from inventory_support import sync
 from localcloud_support import POOL, POOL_OCTET, client, labelled_local_account, launch, make, vpc_with_subnet  # noqa: F401
 
@@ -130,15 +129,28 @@ def test_a_sync_keeps_local_cloud_records_whole(client, member, admin):
         assert len([r for r in rows if obj["id"][:8] in r["name"]]) == 1
 
 
-def test_concurrent_vpcs_get_distinct_ranges(client, member):
+def test_concurrent_vpcs_get_distinct_ranges(client, member, make_client, engine_socket):
+    """Two apps on one database stand for two replicas: nothing but the database is shared."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        answers = list(pool.map(lambda n: client.post("/vpcs", json={"name": f"v{n}"}, headers=member.headers),
-                                range(6)))
-    assert [r.status_code for r in answers] == [201] * 6
+    replica = make_client(auto_register_local=True, docker_host=engine_socket, local_vpc_pool=POOL)
+    clients = [client, replica]
+
+    def create(n: int):
+        return clients[n % 2].post("/vpcs", json={"name": f"v{n}"}, headers=member.headers)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(create, range(8)))
+    assert [r.status_code for r in answers] == [201] * 8
     cidrs = [ipaddress.ip_network(r.json()["cidr_block"]) for r in answers]
     assert not any(a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1:])
+    vpc = answers[0].json()["id"]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        subnets = list(pool.map(lambda n: clients[n % 2].post(f"/vpcs/{vpc}/subnets", json={"name": f"s{n}"},
+                                                              headers=member.headers), range(4)))
+    assert [r.status_code for r in subnets] == [201] * 4, [r.text for r in subnets]
+    nets = [ipaddress.ip_network(r.json()["cidr_block"]) for r in subnets]
+    assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1:])
 
 
 def test_a_subnet_network_removed_behind_our_back_gives_409(client, member, engine):

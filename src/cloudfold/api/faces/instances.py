@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from cloudfold.api.deps import actions_limit
 from cloudfold.api.errors import responses
-from cloudfold.api.faces.localcloud_common import NAME, Body, ObjectOut, base, cloud
+from cloudfold.api.faces.localcloud_common import NAME, NAME_PATTERN, Body, ObjectOut, base, cloud
 from cloudfold.db.models import CloudObject
 from cloudfold.domain import inventory
 from cloudfold.domain.localcloud import instances
@@ -35,6 +35,8 @@ class InstanceIn(Body):
     env: dict[str, str] = Field(default_factory=dict)
     cpu: float | None = Field(None, gt=0, le=1024, description="CPUs (fractions allowed)")
     memory: int | None = Field(None, gt=0, description="Memory limit in MiB")
+    service: str | None = Field(None, min_length=1, max_length=63, pattern=NAME_PATTERN,
+                                description="The seed 000 service (GET /services/{id}) it belongs to")
 
 
 class InstanceUpdate(Body):
@@ -53,6 +55,7 @@ class InstanceOut(ObjectOut):
     env: dict[str, str]
     cpu: float | None
     memory: int | None
+    service: str | None
 
 
 def out(obj: CloudObject) -> InstanceOut:
@@ -61,7 +64,7 @@ def out(obj: CloudObject) -> InstanceOut:
                        subnet_id=obj.subnet_id, private_ip=instances.private_ip(obj),
                        ports=[f"{h}:{p}/{proto}" for h, p, proto in s.get("ports") or []],
                        volumes=s.get("volumes") or [], command=s.get("command"), env=s.get("env") or {},
-                       cpu=s.get("cpu"), memory=s.get("memory"))
+                       cpu=s.get("cpu"), memory=s.get("memory"), service=s.get("service"))
 
 
 class Terminated(BaseModel):

@@ -15,7 +15,8 @@ from cloudfold.domain.context import Principal
 from cloudfold.domain.localcloud.core import Cloud
 from cloudfold.runtime import Runtime
 
-NAME = Field(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+NAME = Field(min_length=1, max_length=63, pattern=NAME_PATTERN,
              description="Letters, digits, '.', '_' or '-', starting with a letter or digit")
 
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from cloudfold.db.base import new_uuid, utcnow
@@ -54,6 +54,17 @@ def local_account(cloud: Cloud) -> Account:
         return account
     raise Conflict("No local container engine is registered: register a provider of type 'local' "
                    "(POST /api/providers) or start cloudfold where a container engine runs")
+
+
+def lock_account(cloud: Cloud, account: Account) -> None:
+    """Hold the account until this transaction ends (the record's commit, or a refusal's
+    rollback), against every other transaction that locks it, in any process or replica: a
+    no-op UPDATE of its row, which takes the row's lock on PostgreSQL and the database's one
+    write lock on SQLite. Address ranges are chosen and stored under it, so two requests
+    never pick the same range. The transaction starts afresh with the UPDATE, so SQLite waits
+    for the lock (busy_timeout) instead of failing on a read snapshot gone stale."""
+    cloud.session.commit()
+    cloud.session.execute(text("UPDATE accounts SET id = id WHERE id = :id"), {"id": account.id})
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudfold.db.models import CloudObject
-from cloudfold.domain import actions
+from cloudfold.domain import actions, services
 from cloudfold.domain.localcloud import core, networks, volumes
 from cloudfold.domain.localcloud.core import Cloud
 from cloudfold.drivers.local import provision
@@ -36,6 +36,7 @@ class Launch:
     env: dict[str, str] = field(default_factory=dict)
     cpu: float | None = None
     memory: int | None = None  # MiB
+    service: str | None = None  # the seed 000 service it belongs to (label cloudfold.service)
     # what seed 004's create adds (domain/localcloud/containers.py); /instances leaves the defaults
     engine_name: str | None = None  # the engine's name as given (else name + the object id's start)
     hostname: str | None = None
@@ -141,11 +142,13 @@ def plan(cloud: Cloud, launch: Launch, object_id: str | None = None) -> Plan:
     container = provision.ContainerSpec(
         name=launch.engine_name or core.engine_name(launch.name, object_id), image=launch.image,
         object_id=object_id, network=subnet.spec["network"] if subnet is not None else None, ports=ports,
+        edge=networks.edge_name(vpc) if vpc is not None and ports else None,
         mounts=mounts, command=command or None, env=launch.env,
         nano_cpus=int(launch.cpu * 1e9) if launch.cpu else None, memory_bytes=memory,
         memswap_bytes=memory + launch.swap * 2**20 if memory and launch.swap is not None else None,
         publish_ip=cloud.settings.local_publish_ip, hostname=launch.hostname, start=launch.start,
-        restart=launch.restart, interactive=launch.interactive, authorized_keys=list(launch.ssh_keys))
+        restart=launch.restart, interactive=launch.interactive, authorized_keys=list(launch.ssh_keys),
+        labels={services.SERVICE_LABEL: launch.service} if launch.service else {})
     with core.engine(cloud, account) as driver:
         _check_capacity(driver, launch)
         if driver.image(launch.image) is None and not driver.account.config.get("pull_images"):
@@ -154,7 +157,8 @@ def plan(cloud: Cloud, launch: Launch, object_id: str | None = None) -> Plan:
     spec = {"image": launch.image, "ports": [list(p) for p in ports], "volumes": launch.volumes,
             "command": command, "env": launch.env, "cpu": launch.cpu, "memory": launch.memory,
             "network": container.network, **({"swap": launch.swap} if launch.swap is not None else {}),
-            **({"restart": launch.restart} if launch.restart else {}), **launch.extra}
+            **({"restart": launch.restart} if launch.restart else {}),
+            **({"service": launch.service} if launch.service else {}), **launch.extra}
     return Plan(account, vpc, subnet, container, spec)
 
 
@@ -169,8 +173,13 @@ def reserve(cloud: Cloud, plan: Plan, name: str, via: str) -> CloudObject:
 def build(cloud: Cloud, plan: Plan, name: str, reserved: CloudObject | None = None) -> CloudObject:
     """Make the planned container on the engine and store it: a new record, or the reserved one
     completed. Whatever fails after the engine made it removes the engine object again."""
+    edge = plan.container.edge
     with core.engine(cloud, plan.account) as driver:
+        if edge is not None:
+            provision.ensure_edge_network(driver, edge, plan.vpc.id)
         found = provision.create_container(driver, plan.container)
+    if edge is not None and plan.vpc.spec.get("edge") != edge:
+        plan.vpc.spec = {**plan.vpc.spec, "edge": edge}  # stored with the instance; the VPC's delete removes it
     undo = core.remover(cloud, plan.account, provision.remove_container, found.external_id)
     if reserved is not None:
         return core.complete(cloud, reserved, found, undo=undo)

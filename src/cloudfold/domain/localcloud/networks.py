@@ -1,16 +1,16 @@
 """VPCs and subnets of the local cloud.
 
-A VPC is an address range kept by cloudfold (no engine object: the inventory record is
-tracked by hand, `manual`, so a sync never marks it vanished). Each subnet is a real engine
+A VPC is an address range kept by cloudfold (the inventory record is tracked by hand,
+`manual`, so a sync never marks it vanished), plus, once an instance in it publishes ports, an
+engine network of its own those ports are published through (its "edge", isolated from other
+VPCs' edges; see drivers/local/provision.py). Each subnet is a real engine
 network with its CIDR, inside its VPC and overlapping no sibling. VPC ranges never overlap
 each other, whoever owns them, since all subnets share one engine host.
 """
 
 from __future__ import annotations
 
-import functools
 import ipaddress
-import threading
 from ipaddress import IPv4Network
 
 from cloudfold.db.models import CloudObject
@@ -21,9 +21,6 @@ from cloudfold.drivers.local import provision
 from cloudfold.errors import BadRequest, Conflict
 
 SMALLEST_VPC, LARGEST_VPC, SMALLEST_SUBNET = 28, 16, 29
-# choosing a free range and storing it happen under one lock, so two requests never pick the
-# same range (one process; replicas sharing a database would need a database lock here)
-_allocating = threading.Lock()
 
 
 def parse_cidr(text: str, what: str) -> IPv4Network:
@@ -46,18 +43,9 @@ def _first_free(candidates, taken: list[IPv4Network]) -> IPv4Network | None:
 
 # -- VPCs ------------------------------------------------------------------------------
 
-def _one_at_a_time(fn):
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        with _allocating:
-            return fn(*args, **kwargs)
-
-    return run
-
-
-@_one_at_a_time
 def create_vpc(cloud: Cloud, name: str, cidr_block: str | None = None) -> CloudObject:
     account = core.local_account(cloud)
+    core.lock_account(cloud, account)  # choosing a free range and storing it: one request at a time
     taken = [_cidr(v) for v in cloud.session.scalars(core.objects("vpc"))]
     if cidr_block is not None:
         net = parse_cidr(cidr_block, "cidr_block")
@@ -94,17 +82,24 @@ def delete_vpc(cloud: Cloud, vpc_id: str) -> CloudObject:
     if any(used.values()):
         raise Conflict(f"VPC {vpc.name!r} still has {used['subnet']} subnet(s) and {used['instance']} instance(s); "
                        "delete them first")
+    if vpc.spec.get("edge"):
+        core.remover(cloud, vpc.resource.account, provision.remove_network, vpc.spec["edge"])()
     core.forget(cloud, vpc)
     return vpc
 
 
+def edge_name(vpc: CloudObject) -> str:
+    """The engine name of the VPC's edge network."""
+    return f"{core.engine_name(vpc.name, vpc.id)}-edge"
+
+
 # -- subnets ---------------------------------------------------------------------------
 
-@_one_at_a_time
 def create_subnet(cloud: Cloud, vpc_id: str, name: str, cidr_block: str | None = None,
                   availability_zone: str | None = None) -> CloudObject:
     vpc = get_vpc(cloud, vpc_id)
     account = vpc.resource.account
+    core.lock_account(cloud, account)
     outer = _cidr(vpc)
     siblings = list(cloud.session.scalars(core.objects("subnet").where(CloudObject.vpc_id == vpc.id)))
     if cidr_block is not None:

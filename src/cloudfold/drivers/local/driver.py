@@ -53,6 +53,7 @@ def _image(attrs: dict[str, Any]) -> dict[str, Any]:
 FACTS_TTL_S = 300
 _api_versions: TTLCache = TTLCache(maxsize=256, ttl=FACTS_TTL_S)
 _capacities: TTLCache = TTLCache(maxsize=256, ttl=FACTS_TTL_S)
+_podman: TTLCache = TTLCache(maxsize=256, ttl=FACTS_TTL_S)
 
 
 # Podman answers 500, not 404, for an object removed a moment ago ("no such container");
@@ -178,6 +179,16 @@ class LocalDriver(Driver):
         if found is None:
             info = self._call(client.api.info)
             found = _capacities[self._base_url] = (int(info.get("MemTotal") or 0), int(info.get("NCPU") or 0))
+        return found
+
+    def is_podman(self) -> bool:
+        """Whether the engine is Podman (its compatible API leaves out a few of its own options,
+        which its native /libpod API takes), remembered for a few minutes."""
+        client = self.client
+        found = _podman.get(self._base_url)
+        if found is None:
+            components = self._call(client.api.version).get("Components") or []
+            found = _podman[self._base_url] = any("podman" in str(c.get("Name", "")).lower() for c in components)
         return found
 
     # -- live figures (seed 004 reads) ----------------------------------------------

@@ -4,8 +4,11 @@ connection (the driver translates SDK errors; this module adds the few that call
 - A subnet is a bridge network with the subnet's CIDR as its IPAM config, created `internal`:
   it has no route off its own segment, so instances in other subnets and VPCs cannot reach it
   on Podman too (which, unlike Docker, does not isolate bridge networks from each other).
-- An instance that publishes ports is also attached to the engine's default network, the one
-  ports are published through (internal networks publish nothing).
+- An instance that publishes ports is also attached to its VPC's edge network, the one its ports
+  are published through (internal networks publish nothing): a bridge network of its own per
+  VPC, isolated from every other VPC's edge (Docker isolates bridge networks from each other;
+  Podman does so for networks made with its `isolate` option, which only its native API takes).
+  An instance outside any VPC publishes through the engine's default network.
 - Every object carries the account's `labels` config, plus cloudfold's kind/id labels.
 """
 
@@ -25,6 +28,7 @@ from cloudfold.drivers.local.driver import LocalDriver
 
 MISSING_PHRASES = ("network not found", "no such network", "volume not found", "no such volume")
 PUBLISH_NETWORK = "bridge"  # the default network: Docker's "bridge", Podman's "podman" (aliased)
+LIBPOD = "v4.0.0"  # the oldest version of Podman's native API that answers under this path
 
 
 class ImageMissing(DriverError):
@@ -52,6 +56,31 @@ def create_network(driver: LocalDriver, name: str, cidr: str, object_id: str) ->
     made = driver._call(api.create_network, name, driver="bridge", ipam=ipam, internal=True,
                         labels=labels(driver, "subnet", object_id))
     return mapping.network(driver._call(api.inspect_network, made["Id"]), driver.region)
+
+
+def ensure_edge_network(driver: LocalDriver, name: str, vpc_object_id: str) -> None:
+    """Make the VPC's edge network unless it is there (the engine picks its address range)."""
+    api = driver.client.api
+    try:
+        driver._call(api.inspect_network, name)
+        return
+    except NotFound:
+        pass
+    tags = labels(driver, "vpc-edge", vpc_object_id)
+    try:
+        if driver.is_podman():
+            body = {"name": name, "driver": "bridge", "labels": tags, "options": {"isolate": "true"}}
+            driver._call(_libpod_post, api, "networks/create", body)
+        else:
+            driver._call(api.create_network, name, driver="bridge", labels=tags, check_duplicate=True)
+    except DriverError as exc:
+        if "already exists" not in str(exc) and "already used" not in str(exc):
+            raise  # else a concurrent create made it first
+
+
+def _libpod_post(api, path: str, body: dict[str, Any]) -> Any:
+    """POST to Podman's native API, through the same connection as the compatible one."""
+    return api._result(api._post_json(f"{api.base_url}/{LIBPOD}/libpod/{path}", data=body), json=True)
 
 
 def _remove(driver: LocalDriver, method: str, *args: Any, **kwargs: Any) -> None:
@@ -87,6 +116,7 @@ class ContainerSpec:
     image: str
     object_id: str
     network: str | None = None  # engine network (a subnet) or None for the default one
+    edge: str | None = None  # the network ports are published through (None: the default one)
     ports: list[tuple[int, int, str]] = field(default_factory=list)  # (host, container, protocol)
     mounts: dict[str, str] = field(default_factory=dict)  # engine volume name -> path inside
     command: list[str] | None = None
@@ -100,6 +130,7 @@ class ContainerSpec:
     restart: str | None = None  # a restart policy name, e.g. "unless-stopped"
     interactive: bool = False  # a terminal and open stdin (`run -dit`): a shell image keeps running
     authorized_keys: list[str] = field(default_factory=list)  # written to /root/.ssh before the start
+    labels: dict[str, str] = field(default_factory=dict)  # more labels (cloudfold's own ones win)
 
 
 def _ensure_image(driver: LocalDriver, ref: str) -> None:
@@ -140,10 +171,10 @@ def create_container(driver: LocalDriver, spec: ContainerSpec) -> Discovered:
         binds={vol: {"bind": path, "mode": "rw"} for vol, path in spec.mounts.items()} or None,
         nano_cpus=spec.nano_cpus, mem_limit=spec.memory_bytes, memswap_limit=spec.memswap_bytes,
         restart_policy={"Name": spec.restart} if spec.restart else None,
-        network_mode=PUBLISH_NETWORK if spec.ports or not spec.network else spec.network)
+        network_mode=(spec.edge or PUBLISH_NETWORK) if spec.ports or not spec.network else spec.network)
     try:
         made = driver._call(api.create_container, spec.image, command=spec.command, name=spec.name,
-                            environment=spec.env or None, labels=labels(driver, "instance", spec.object_id),
+                            environment=spec.env or None, labels={**spec.labels, **labels(driver, "instance", spec.object_id)},
                             ports=[(c, proto) for _, c, proto in spec.ports] or None, host_config=host_config,
                             hostname=spec.hostname, tty=spec.interactive, stdin_open=spec.interactive)
     except (DriverError, NotFound) as exc:
