@@ -22,6 +22,10 @@ from cloudfold.db.base import Base
 from cloudfold.db.migrate import upgrade
 from cloudfold.settings import Settings
 
+# the real container engine's fixtures (engine_socket, engine, make_container), defined once so
+# the whole session shares one Podman service
+pytest_plugins = ("engine",)
+
 PG_URL = os.environ.get("CLOUDFOLD_TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery"
 HIGH = "100000/minute"

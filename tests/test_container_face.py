@@ -8,7 +8,6 @@ import json
 import boto3
 
 from conftest import assert_error
-from engine import engine, engine_socket, make_container  # noqa: F401  (fixtures)
 from inventory_support import find, register, sync, wait_task
 from moto_server import moto, moto_url  # noqa: F401  (fixtures)
 

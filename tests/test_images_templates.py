@@ -20,7 +20,7 @@ import docker
 import pytest
 
 from conftest import assert_error
-from engine import BUSYBOX, IMAGE, TEST_LABELS, engine, engine_socket  # noqa: F401  (fixtures)
+from engine import BUSYBOX, IMAGE, TEST_LABELS
 from inventory_support import register
 
 from cloudfold.domain.templates import HOST_ARCH

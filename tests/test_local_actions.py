@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from conftest import assert_error
-from engine import engine, engine_socket, make_container  # noqa: F401  (fixtures)
 from inventory_support import find, register, sync
 
 

@@ -3,7 +3,6 @@ and the health endpoints report the engine."""
 
 from __future__ import annotations
 
-from engine import engine_socket  # noqa: F401  (fixture)
 from inventory_support import sync
 
 

@@ -4,7 +4,7 @@ inventory, vanishing records, and an unreachable engine."""
 from __future__ import annotations
 
 from conftest import assert_error
-from engine import TEST_LABELS, engine, engine_socket, make_container  # noqa: F401  (fixtures)
+from engine import TEST_LABELS
 from inventory_support import find, register, sync
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import assert_error
-from engine import IMAGE, engine, engine_socket  # noqa: F401  (fixtures)
+from engine import IMAGE
 from localcloud_support import client, labelled_local_account, launch, make, vpc_with_subnet  # noqa: F401
 
 WRITES = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-from engine import engine_socket, make_container, engine  # noqa: F401  (fixtures)
 from inventory_support import find, register
 
 

@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 from conftest import assert_error
-from engine import BUSYBOX, engine, engine_socket, make_container  # noqa: F401  (fixtures)
+from engine import BUSYBOX
 from helpers_api import create_key, key_headers
 from inventory_support import wait_task
 from localcloud_support import LABELS, client, labelled_local_account  # noqa: F401  (fixtures)

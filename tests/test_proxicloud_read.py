@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import assert_error
-from engine import BUSYBOX, TEST_LABELS, engine, engine_socket, make_container  # noqa: F401  (fixtures)
+from engine import BUSYBOX, TEST_LABELS
 from helpers_api import create_key, key_headers
 from inventory_support import register, wait_task
 

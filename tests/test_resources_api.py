@@ -10,7 +10,6 @@ import time
 from sqlalchemy import update
 
 from conftest import assert_error
-from engine import engine_socket, make_container, engine  # noqa: F401  (fixtures)
 from inventory_support import find, register, sync, wait_task
 
 

@@ -10,7 +10,6 @@ import uuid
 import pytest
 
 from conftest import assert_error
-from engine import engine, engine_socket, make_container  # noqa: F401  (fixtures)
 from inventory_support import register, sync
 
 COMPOSE = "com.docker.compose.project"

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from conftest import assert_error
-from engine import TEST_LABELS, engine, engine_socket, make_container  # noqa: F401  (fixtures)
+from engine import TEST_LABELS
 from inventory_support import register, sync
 
 from cloudfold.domain.services import database_engine
