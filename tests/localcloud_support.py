@@ -32,8 +32,13 @@ def labelled_local_account(client, admin, engine_socket):
                    headers=admin.headers)
     assert r.status_code == 200, r.text
     yield
+    remove_labelled(engine_socket, LABELS)
+
+
+def remove_labelled(engine_socket: str, labels: dict[str, str]) -> None:
+    """Remove the containers, volumes and networks on the engine that carry all of ``labels``."""
     engine = docker.DockerClient(base_url=engine_socket, timeout=60)
-    mine = [f"{k}={v}" for k, v in LABELS.items()]
+    mine = [f"{k}={v}" for k, v in labels.items()]
     try:
         for c in engine.containers.list(all=True, filters={"label": mine}):
             c.remove(force=True)

@@ -4,23 +4,13 @@ real process answering the seed documents' curl flows over a socket."""
 from __future__ import annotations
 
 import os
-import socket
 import stat
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-CLI = [sys.executable, "-m", "cloudfold"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from serve_process import run_cli, serving
 
 
 @pytest.fixture
@@ -31,36 +21,10 @@ def cli_env(tmp_path, database_url) -> dict[str, str]:
     return env
 
 
-def run_cli(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=120)
-    if ok:
-        assert proc.returncode == 0, proc.stderr
-    return proc
-
-
 @pytest.fixture
 def server(cli_env) -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=cli_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base + "/health/live", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("cloudfold serve did not come up")
+    with serving(cli_env) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_version_and_migrate(cli_env):
