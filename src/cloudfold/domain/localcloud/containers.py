@@ -184,6 +184,9 @@ def create_job(jctx: JobContext, payload: dict) -> dict:
             plan = instances.plan(cloud, launch, object_id=obj.id)  # the engine may have changed since
             jctx.progress(0.3, "checked: the image is on the engine and the host can give the limits")
             obj = instances.build(cloud, plan, launch.name, reserved=obj)
+        except core.KeptHalfMade as exc:
+            jctx.log(f"create failed half-way, the record is kept with status 'error': {exc.message}")
+            raise
         except Exception as exc:
             jctx.log(f"create failed: {getattr(exc, 'message', None) or exc}")
             core.abandon(cloud, obj, str(exc))

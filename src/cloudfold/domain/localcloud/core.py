@@ -46,6 +46,11 @@ class Cloud:
         return self.ctx.principal
 
 
+class KeptHalfMade(ServiceUnavailable):
+    """The engine went away mid-create; the record was kept with status `error` (see
+    instances.build), so it is reported, not dropped."""
+
+
 def local_account(cloud: Cloud) -> Account:
     """The first registered, active `local` account the caller can see (409 when there is none:
     the request cannot be served in this state; 503 is kept for an engine that is unreachable)."""

@@ -17,6 +17,7 @@ from cloudfold.db.models import CloudObject
 from cloudfold.domain import actions, services
 from cloudfold.domain.localcloud import core, networks, volumes
 from cloudfold.domain.localcloud.core import Cloud
+from cloudfold.drivers.base import Discovered
 from cloudfold.drivers.local import provision
 from cloudfold.errors import BadRequest, Conflict
 
@@ -172,15 +173,33 @@ def reserve(cloud: Cloud, plan: Plan, name: str, via: str) -> CloudObject:
 
 def build(cloud: Cloud, plan: Plan, name: str, reserved: CloudObject | None = None) -> CloudObject:
     """Make the planned container on the engine and store it: a new record, or the reserved one
-    completed. Whatever fails after the engine made it removes the engine object again."""
-    edge = plan.container.edge
+    completed. Whatever fails after the engine made it removes the engine object again; when
+    the engine is gone by then, the record is kept with status `error` (never lost) and
+    `core.KeptHalfMade` says so."""
+    edge, half_made = plan.container.edge, None
     with core.engine(cloud, plan.account) as driver:
         if edge is not None:
             provision.ensure_edge_network(driver, edge, plan.vpc.id)
-        found = provision.create_container(driver, plan.container)
+        try:
+            found = provision.create_container(driver, plan.container)
+        except provision.HalfMade as exc:
+            half_made = exc
+    if half_made is not None:
+        found = Discovered(kind="container", external_id=half_made.external_id, name=half_made.name,
+                           status="error", region=plan.account.region, metadata={"error": str(half_made)})
+        obj = _store(cloud, plan, name, found, reserved, undo=lambda: None)
+        raise core.KeptHalfMade(
+            f"Container engine unreachable during the create: {half_made}. The instance {obj.id} is kept with "
+            "status 'error' and its container may still be on the engine: delete the instance once the engine "
+            "answers again")
     if edge is not None and plan.vpc.spec.get("edge") != edge:
         plan.vpc.spec = {**plan.vpc.spec, "edge": edge}  # stored with the instance; the VPC's delete removes it
     undo = core.remover(cloud, plan.account, provision.remove_container, found.external_id)
+    return _store(cloud, plan, name, found, reserved, undo)
+
+
+def _store(cloud: Cloud, plan: Plan, name: str, found: Discovered, reserved: CloudObject | None,
+           undo) -> CloudObject:
     if reserved is not None:
         return core.complete(cloud, reserved, found, undo=undo)
     return core.record(cloud, plan.account, "instance", "container", found, object_id=plan.container.object_id,

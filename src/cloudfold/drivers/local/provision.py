@@ -22,7 +22,7 @@ from typing import Any
 from docker.errors import NotFound
 from docker.types import IPAMConfig, IPAMPool
 
-from cloudfold.drivers.base import Discovered, DriverError
+from cloudfold.drivers.base import Discovered, DriverError, DriverUnavailable
 from cloudfold.drivers.local import mapping
 from cloudfold.drivers.local.driver import LocalDriver
 
@@ -37,6 +37,15 @@ class ImageMissing(DriverError):
 
 class PortTaken(DriverError):
     """A host port the container publishes is already in use."""
+
+
+class HalfMade(DriverUnavailable):
+    """The engine stopped answering after it made the container and before it was set up,
+    so the container could not be removed either: it is still there, as ``external_id``."""
+
+    def __init__(self, message: str, external_id: str, name: str) -> None:
+        super().__init__(message)
+        self.external_id, self.name = external_id, name
 
 
 class ObjectMissing(DriverError):
@@ -162,7 +171,7 @@ def _authorized_keys_tar(keys: list[str]) -> bytes:
 
 def create_container(driver: LocalDriver, spec: ContainerSpec) -> Discovered:
     """Create a container and start it (unless ``spec.start`` is false); one whose setup or
-    start fails is removed again."""
+    start fails is removed again, or, when the engine is gone by then, named by ``HalfMade``."""
     api = driver.client.api
     _ensure_image(driver, spec.image)
     bindings = {f"{c}/{proto}": (spec.publish_ip, h) for h, c, proto in spec.ports}
@@ -189,7 +198,10 @@ def create_container(driver: LocalDriver, spec: ContainerSpec) -> Discovered:
             driver._call(api.start, cid)
         return mapping.container(driver._call(api.inspect_container, cid), driver.region)
     except (DriverError, NotFound) as exc:
-        remove_container(driver, cid)
+        try:
+            remove_container(driver, cid)
+        except DriverUnavailable as gone:
+            raise HalfMade(f"{_why(exc)}; then removing the container failed too: {gone}", cid, spec.name) from None
         raise _why(exc) from None
 
 
