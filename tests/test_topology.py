@@ -162,3 +162,19 @@ def test_proxmox_nodes_and_vms_are_hosts(client, admin, tmp_path):
     assert dns["memoryMb"] is not None and dns["cpuPercent"] is not None
     # no labels on Proxmox guests: no services
     assert client.get("/topology/services-by-vm", headers=h).json() == {"vms": [], "total": 0}
+
+
+def test_container_usage_reads_the_same_in_seed_000_and_seed_004(client, admin, make_container, engine_socket):
+    """One reading of the stats sample a seed 004 read keeps: /topology/containers shows the
+    memory and CPU that /api/containers shows for the same container."""
+    c = make_container(command=("sh", "-c", "head -c 4000000 /dev/zero > /tmp/ballast; sleep 300"))
+    register(admin, "local", "podman", {"docker_host": engine_socket})
+    sync(admin, "podman")
+    h = admin.headers
+    listed = client.get("/api/containers", headers=h).json()["data"]["containers"]
+    seen_004 = next(x for x in listed if x["name"] == c.name)
+    assert seen_004["status"] == "running" and seen_004["memory_usage"] > 0
+    node = next(x for v in client.get("/topology/containers", headers=h).json()["vms"] for x in v["containers"]
+                if x["name"] == c.name)
+    assert node["memoryMb"] == round(seen_004["memory_usage"] / 2**20, 2)
+    assert node["cpuPercent"] == pytest.approx(seen_004["cpu_usage"], abs=0.5)

@@ -23,7 +23,6 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import func, select
@@ -33,7 +32,7 @@ from sqlalchemy.orm import Session
 from cloudfold import __version__
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Account, Resource, ResourceAction
-from cloudfold.domain import accounts, events, inventory, sync, templates
+from cloudfold.domain import accounts, events, inventory, sync, templates, usage
 from cloudfold.domain.context import Principal
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import Discovered, Driver, DriverError, DriverUnavailable
@@ -63,20 +62,7 @@ def _driver(rt, account: Account | None):
     return accounts.driver(account, rt.secretbox, rt.settings, local_default=True)
 
 
-def _uptime(meta: dict[str, Any], status: str) -> int:
-    started_at = meta.get("started_at")
-    if status != "running" or not started_at:
-        return 0
-    try:
-        started = datetime.fromisoformat(started_at.replace("Z", "+00:00")[:26] + "+00:00")
-    except ValueError:
-        return 0
-    return max(0, int((datetime.now(timezone.utc) - started).total_seconds()))
-
-
-def uptime(row: Resource) -> int:
-    meta = row.meta or {}
-    return int(meta.get("uptime") or _uptime(meta, row.status))
+uptime = usage.uptime  # seed 004's `uptime` of a container
 
 
 def _sample(driver: Driver, found: list[Discovered]) -> None:
@@ -209,17 +195,6 @@ def _number(value: float | None) -> int | float | None:
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
-def _cpu_percent(row: Resource, up: int) -> float:
-    st = (row.meta or {}).get("stats") or {}
-    if row.status != "running":
-        return 0.0
-    if st.get("cpu_percent") is not None:
-        return float(st["cpu_percent"])
-    if st.get("cpu_total_ns") and up:
-        return round(st["cpu_total_ns"] / (up * 1e9) * 100, 2)
-    return 0.0
-
-
 def _summary(row: Resource, host: dict[str, Any], tids: dict[str, str]) -> dict[str, Any]:
     meta = row.meta or {}
     st, size = meta.get("stats") or {}, meta.get("size") or {}
@@ -232,8 +207,8 @@ def _summary(row: Resource, host: dict[str, Any], tids: dict[str, str]) -> dict[
         "cpu": _number(meta["nano_cpus"] / 1e9) if meta.get("nano_cpus") else host.get("cpu_cores"),
         "memory": memory_bytes // MB if memory_bytes else None,
         "disk": size.get("rootfs"), "uptime": up,
-        "cpu_usage": _cpu_percent(row, up),
-        "memory_usage": int(st.get("memory_usage") or 0) if running else 0,
+        "cpu_usage": usage.cpu_percent(row) or 0.0,
+        "memory_usage": usage.memory_used(row) or 0,
         "network_in": int(st.get("net_in") or 0) if running else 0,
         "network_out": int(st.get("net_out") or 0) if running else 0,
         "ip_address": meta.get("private_ip"),

@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloudfold.db.models import Resource
-from cloudfold.domain import accounts, actions, audit, events, inventory
+from cloudfold.db.models import Account, Resource
+from cloudfold.domain import accounts, actions, audit, events, inventory, usage
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers.base import DriverError, DriverNotImplemented, DriverUnavailable, LogLine
 from cloudfold.errors import BadRequest, CloudfoldError, NotFound, ServiceUnavailable, UpstreamError
@@ -89,6 +89,12 @@ class Host:
     provider_id: str | None
 
 
+def account_host(account: Account) -> Host:
+    """An account as a host: its engine (`local`), else the account itself."""
+    kind = "engine" if account.provider_type == "local" else "account"
+    return Host(account.slug, kind, account.display_name, account.provider_type, account.slug)
+
+
 def host_of(row: Resource) -> Host:
     account = row.account
     if account is None:
@@ -96,8 +102,7 @@ def host_of(row: Resource) -> Host:
     node = (row.meta or {}).get("node")
     if node:
         return Host(f"{account.slug}/{node}", "node", str(node), account.provider_type, account.slug)
-    kind = "engine" if account.provider_type == "local" else "account"
-    return Host(account.slug, kind, account.display_name, account.provider_type, account.slug)
+    return account_host(account)
 
 
 @dataclass
@@ -122,6 +127,20 @@ class ContainerView:
     @property
     def running(self) -> bool:
         return self.resource.status == "running"
+
+    @property
+    def service_id(self) -> str | None:
+        """`<host>:<service name>`, the id /services/{serviceId} takes; None outside a service."""
+        return f"{self.host.vm_id}:{self.service}" if self.service else None
+
+    @property
+    def cpu_percent(self) -> float | None:
+        return usage.cpu_percent(self.resource)
+
+    @property
+    def memory_mb(self) -> float | None:
+        used = usage.memory_used(self.resource)
+        return round(used / 2**20, 2) if used is not None else None
 
     @property
     def ok(self) -> bool:
@@ -187,9 +206,9 @@ def containers(session: Session, viewer: Principal) -> list[ContainerView]:
 def group(views: list[ContainerView]) -> list[Service]:
     found: dict[str, Service] = {}
     for c in views:
-        if c.service is None:
+        sid = c.service_id
+        if sid is None:
             continue
-        sid = f"{c.host.vm_id}:{c.service}"
         svc = found.setdefault(sid, Service(sid, c.service, c.service_source or "label", c.host))
         svc.containers.append(c)
     return sorted(found.values(), key=lambda s: (s.host.vm_id, s.name))

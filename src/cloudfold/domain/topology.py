@@ -19,7 +19,7 @@ from cloudfold.db.base import utcnow
 from cloudfold.db.models import Resource
 from cloudfold.domain import accounts, inventory
 from cloudfold.domain.context import Principal
-from cloudfold.domain.services import ContainerView, Host, Service, group, host_of, view
+from cloudfold.domain.services import ContainerView, Host, Service, account_host, group, host_of, view
 
 
 @dataclass
@@ -80,7 +80,7 @@ def build(session: Session, viewer: Principal) -> Topology:
     rows = list(session.scalars(stmt))
     hosts: dict[str, HostNode] = {}
     for account in accounts.list_for(session, viewer, "local"):
-        host = Host(account.slug, "engine", account.display_name, account.provider_type, account.slug)
+        host = account_host(account)
         hosts[host.vm_id] = HostNode(host, account.health_status, account.region)
     for row in rows:
         if row.kind == "vm":

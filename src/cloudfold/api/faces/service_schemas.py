@@ -203,23 +203,14 @@ class TopologyOut(Camel):
 
 
 # -- building ----------------------------------------------------------------------
-def _usage(meta: dict, key: str, sampled: str, scale: float) -> float | None:
-    """A usage figure a metrics sampler kept (`key`), else one the provider reports with its
-    inventory (Proxmox: `mem` bytes, `cpu` as a fraction); null when none is known."""
-    if isinstance(meta.get(key), (int, float)):
-        return float(meta[key])
-    value = meta.get(sampled)
-    return round(value * scale, 2) if isinstance(value, (int, float)) else None
-
-
 def container_node(c: ContainerView) -> ContainerNode:
     meta, row = c.meta, c.resource
     return ContainerNode(
         id=row.id, container_id=row.external_id, name=row.name, running=c.running, status=row.status,
         health=meta.get("health"), restarts=int(meta.get("restart_count") or 0),
-        memory_mb=_usage(meta, "memory_usage_mb", "mem", 1 / 2**20), cpu_percent=_usage(meta, "cpu_percent", "cpu", 100),
+        memory_mb=c.memory_mb, cpu_percent=c.cpu_percent,
         image=meta.get("image"),
-        service=f"{c.host.vm_id}:{c.service}" if c.service else None, component=c.component, vm_id=c.host.vm_id,
+        service=c.service_id, component=c.component, vm_id=c.host.vm_id,
         networks=list(meta.get("networks") or []), ip=meta.get("private_ip"),
         ip_addresses=dict(meta.get("ip_addresses") or {}), ports=list(meta.get("ports") or []),
         mounts=[Mount(**m) for m in meta.get("mounts") or []], database=c.database, last_synced=row.last_synced)

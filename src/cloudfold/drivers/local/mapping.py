@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timezone
 from typing import Any
 
+from cloudfold import timestamps
 from cloudfold.drivers.base import Discovered, LogLine
 
 STATUS = {
@@ -20,13 +19,7 @@ STATUS = {
 }
 
 
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")[:26] + ("+00:00" if value.endswith("Z") else ""))
-    except ValueError:
-        return None
+_time = timestamps.parse
 
 
 def settings(attrs: dict[str, Any]) -> dict[str, Any]:
@@ -165,15 +158,12 @@ def volume(attrs: dict[str, Any], region: str | None) -> Discovered:
 
 
 MAX_LOG_LINE = 8192
-STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 
 
 def log_line(line: str) -> LogLine:
-    """A line of `logs(timestamps=True)`: an RFC 3339 time (nanoseconds, Z or an offset), a space, the text."""
+    """A line of `logs(timestamps=True)`: an RFC 3339 time, a space, the text."""
     stamp, _, rest = line.partition(" ")
-    match = STAMP.match(stamp)
-    if match is None:
+    when = timestamps.parse(stamp) if timestamps.STAMP.fullmatch(stamp) else None
+    if when is None:
         return LogLine(time=None, message=line[:MAX_LOG_LINE])
-    whole, fraction, zone = match.groups()
-    when = datetime.fromisoformat(whole + (fraction or "")[:7] + ("+00:00" if zone in (None, "Z") else zone))
-    return LogLine(time=when.astimezone(timezone.utc), message=rest[:MAX_LOG_LINE])
+    return LogLine(time=when, message=rest[:MAX_LOG_LINE])

@@ -1,0 +1,57 @@
+"""How long a machine has run and what it uses, read from what the inventory keeps: one
+reading for every face (seed 004's container figures, seed 000's container nodes).
+
+Sources, first found wins: the engine's stats sample a seed 004 read keeps under `stats`
+(`cpu_percent`, or `cpu_total_ns` averaged over the uptime; `memory_usage` bytes), then what
+a provider reports with its inventory (Proxmox: `cpu` as a fraction of its cores, `mem`
+bytes). A machine that is not running uses nothing; None means not known.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from cloudfold import timestamps
+from cloudfold.db.models import Resource
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def uptime(row: Resource) -> int:
+    """Seconds since the machine started: the provider's figure, else from its start time."""
+    meta = row.meta or {}
+    if meta.get("uptime"):
+        return int(meta["uptime"])
+    started = timestamps.parse(meta.get("started_at"))
+    if row.status != "running" or started is None:
+        return 0
+    return max(0, int((datetime.now(timezone.utc) - started).total_seconds()))
+
+
+def cpu_percent(row: Resource) -> float | None:
+    """CPU in use, 100 = one core busy."""
+    if row.status != "running":
+        return 0.0
+    meta = row.meta or {}
+    st = meta.get("stats") or {}
+    if _number(st.get("cpu_percent")) is not None:
+        return float(st["cpu_percent"])
+    up = uptime(row)
+    if _number(st.get("cpu_total_ns")) and up:
+        return round(st["cpu_total_ns"] / (up * 1e9) * 100, 2)
+    fraction = _number(meta.get("cpu"))
+    return round(fraction * 100, 2) if fraction is not None else None
+
+
+def memory_used(row: Resource) -> int | None:
+    """Memory in use, in bytes."""
+    if row.status != "running":
+        return 0
+    meta = row.meta or {}
+    for value in ((meta.get("stats") or {}).get("memory_usage"), meta.get("mem")):
+        if _number(value) is not None:
+            return int(value)
+    return None
