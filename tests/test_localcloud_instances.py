@@ -137,7 +137,7 @@ def test_status_changes_take_the_one_action_path(client, member, make_account, e
     assert_error(client.delete(path, headers=h), 404, "NOT_FOUND")
 
 
-def test_volume_data_outlives_its_instance(client, member, make_account, engine):
+def test_volume_data_outlives_its_instance(client, member, admin, make_account, engine):
     h = member.headers
     vol = make(member, "/volumes", {"name": "data-vol", "size_gb": 10})
     assert vol == {**vol, "name": "data-vol", "size_gb": 10, "status": "available", "attached_to": []}
@@ -157,6 +157,11 @@ def test_volume_data_outlives_its_instance(client, member, make_account, engine)
     reader = launch(member, volumes=mounts)
     assert container(engine, reader).exec_run(["cat", "/data/note"]).output == b"kept\n"
     assert client.delete(f"/instances/{reader['id']}", headers=h).status_code == 200
+    # an admin may mount the member's volume; it is in use for its owner too
+    borrower = launch(admin, volumes=mounts)
+    assert client.get(f"/volumes/{vol['id']}", headers=h).json()["attached_to"] == [borrower["id"]]
+    assert borrower["name"] in assert_error(client.delete(f"/volumes/{vol['id']}", headers=h), 409, "CONFLICT")["message"]
+    assert client.delete(f"/instances/{borrower['id']}", headers=admin.headers).status_code == 200
 
     stranger = make_account("member").headers
     assert_error(client.get(f"/volumes/{vol['id']}", headers=stranger), 404, "NOT_FOUND")

@@ -29,10 +29,14 @@ def get(cloud: Cloud, volume_id: str) -> CloudObject:
     return core.get(cloud, "volume", volume_id)
 
 
-def attachments(cloud: Cloud, owner_id: int) -> dict[str, list[CloudObject]]:
-    """Volume id -> the owner's live instances that mount it (one query for a whole list)."""
+def attachments(cloud: Cloud, owner_id: int | None = None) -> dict[str, list[CloudObject]]:
+    """Volume id -> the live instances that mount it, the owner's only when given (one query
+    for a whole list)."""
     found: dict[str, list[CloudObject]] = {}
-    for instance in cloud.session.scalars(core.objects("instance").where(CloudObject.owner_id == owner_id)):
+    stmt = core.objects("instance")
+    if owner_id is not None:
+        stmt = stmt.where(CloudObject.owner_id == owner_id)
+    for instance in cloud.session.scalars(stmt):
         for m in instance.spec.get("volumes") or []:
             found.setdefault(m["volume_id"], []).append(instance)
     return found
@@ -44,8 +48,9 @@ def state(attached: list[CloudObject]) -> str:
 
 
 def users(cloud: Cloud, volume: CloudObject) -> list[CloudObject]:
-    """The live instances that mount this volume."""
-    return attachments(cloud, volume.owner_id).get(volume.id, [])
+    """The live instances that mount this volume, whoever made them (an admin may mount
+    another user's volume)."""
+    return attachments(cloud).get(volume.id, [])
 
 
 def delete(cloud: Cloud, volume_id: str) -> CloudObject:
