@@ -63,7 +63,7 @@ def get_vpc(vpc_id: str, c: Cloud = Depends(cloud("read"))):
 
 
 @router.delete("/vpcs/{vpc_id}", response_model=Deleted, summary="Delete a VPC without subnets or instances",
-               responses=responses(404, 409))
+               responses=responses(404, 409, 502, 503))
 def delete_vpc(vpc_id: str, c: Cloud = Depends(cloud("write"))):
     return deleted(networks.delete_vpc(c, vpc_id))
 

@@ -74,15 +74,19 @@ def _rootfs(value: int | str, storage: str) -> tuple[str, int]:
     return storage, value
 
 
+def _pairs(text: str, what: str, form: str) -> dict[str, str]:
+    """Proxmox's "key=value,key=value" option strings."""
+    try:
+        return dict(part.split("=", 1) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise BadRequest(f"{what} {text!r} is not {form}") from None
+
+
 def _network(value: dict[str, Any] | str | None) -> dict[str, str]:
     """Seed 004's object, or Proxmox's "name=eth0,bridge=vmbr0,ip=dhcp"; only what the engine's
     default network gives (one interface, an address by DHCP) is accepted."""
     if isinstance(value, str):
-        try:
-            value = dict(part.split("=", 1) for part in value.split(",") if part.strip())
-        except ValueError:
-            raise BadRequest(f"network {value!r} is not 'key=value,…' "
-                             "(e.g. 'name=eth0,bridge=vmbr0,ip=dhcp')") from None
+        value = _pairs(value, "network", "'key=value,…' (e.g. 'name=eth0,bridge=vmbr0,ip=dhcp')")
     given = {k: str(v) for k, v in (value or {}).items()}
     net = {"name": "eth0", "bridge": "vmbr0", "ip": "dhcp", "ip6": "dhcp", **given}
     unknown = sorted(set(net) - NETWORK_KEYS)
@@ -107,10 +111,7 @@ def _ssh_keys(value: list[str] | str | None) -> list[str]:
 
 def _features(value: dict[str, Any] | str | None) -> dict[str, bool]:
     if isinstance(value, str):  # Proxmox's "nesting=1,keyctl=0"
-        try:
-            value = dict(part.split("=", 1) for part in value.split(",") if part.strip())
-        except ValueError:
-            raise BadRequest(f"features {value!r} is not 'feature=0|1,…'") from None
+        value = _pairs(value, "features", "'feature=0|1,…'")
     out = {str(k): str(v).lower() in ("1", "true", "yes", "on") for k, v in (value or {}).items()}
     on = sorted(k for k, v in out.items() if v)
     if on:

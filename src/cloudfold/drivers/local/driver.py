@@ -172,24 +172,29 @@ class LocalDriver(Driver):
             return None
         raise DriverError(f"the local engine has no {kind} objects")
 
+    def _fact(self, cache: TTLCache, read):
+        """A fact of this engine from ``cache``, else ``read(api)``, kept there."""
+        api = self.client.api
+        found = cache.get(self._base_url)
+        if found is None:
+            found = cache[self._base_url] = read(api)
+        return found
+
     def capacity(self) -> tuple[int, int]:
         """(memory bytes, CPUs) of the engine's host, remembered for a few minutes."""
-        client = self.client
-        found = _capacities.get(self._base_url)
-        if found is None:
-            info = self._call(client.api.info)
-            found = _capacities[self._base_url] = (int(info.get("MemTotal") or 0), int(info.get("NCPU") or 0))
-        return found
+        def read(api) -> tuple[int, int]:
+            info = self._call(api.info)
+            return int(info.get("MemTotal") or 0), int(info.get("NCPU") or 0)
+
+        return self._fact(_capacities, read)
 
     def is_podman(self) -> bool:
         """Whether the engine is Podman (its compatible API leaves out a few of its own options,
         which its native /libpod API takes), remembered for a few minutes."""
-        client = self.client
-        found = _podman.get(self._base_url)
-        if found is None:
-            components = self._call(client.api.version).get("Components") or []
-            found = _podman[self._base_url] = any("podman" in str(c.get("Name", "")).lower() for c in components)
-        return found
+        def read(api) -> bool:
+            return any("podman" in str(c.get("Name", "")).lower() for c in self._call(api.version).get("Components") or [])
+
+        return self._fact(_podman, read)
 
     # -- live figures (seed 004 reads) ----------------------------------------------
     def stats(self, external_id: str) -> dict[str, Any] | None:
