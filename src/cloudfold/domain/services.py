@@ -17,7 +17,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cloudfold.db.models import Account, Resource
@@ -218,9 +218,21 @@ def all_services(session: Session, viewer: Principal) -> list[Service]:
     return group(containers(session, viewer))
 
 
+def _named(session: Session, viewer: Principal, names: set[str]) -> list[ContainerView]:
+    """The visible containers whose service or compose project label is one of ``names`` (the
+    database picks them; grouping then decides which service each belongs to)."""
+    labels = Resource.meta["labels"]
+    stmt = inventory.scoped(session, viewer, select(Resource).where(
+        Resource.kind == "container", Resource.vanished.is_(False),
+        or_(labels[SERVICE_LABEL].as_string().in_(names), labels[COMPOSE_PROJECT].as_string().in_(names))))
+    return [view(row) for row in session.scalars(stmt.order_by(Resource.id))]
+
+
 def get(session: Session, viewer: Principal, ref: str) -> Service:
-    """By id (`<host>:<name>`) or by a bare name that names exactly one visible service."""
-    found = all_services(session, viewer)
+    """By id (`<host>:<name>`) or by a bare name that names exactly one visible service. Only
+    the containers labelled with that name are read, not the whole inventory."""
+    _, sep, name = ref.rpartition(":")
+    found = group(_named(session, viewer, {ref, name} if sep else {ref}))
     exact = [s for s in found if s.id == ref]
     if exact:
         return exact[0]
