@@ -2,7 +2,8 @@
 reading for every face (seed 004's container figures, seed 000's container nodes).
 
 Sources, first found wins: the engine's stats sample a seed 004 read keeps under `stats`
-(`cpu_percent`, or `cpu_total_ns` averaged over the uptime; `memory_usage` bytes), then what
+(`cpu_percent`, or `cpu_total_ns` averaged over the time it had run when sampled;
+`memory_usage` bytes), then what
 a provider reports with its inventory (Proxmox: `cpu` as a fraction of its cores, `mem`
 bytes). A machine that is not running uses nothing; None means not known.
 """
@@ -31,6 +32,16 @@ def uptime(row: Resource) -> int:
     return max(0, int((datetime.now(timezone.utc) - started).total_seconds()))
 
 
+def _ran_until_sample(meta: dict[str, Any], st: dict[str, Any]) -> float | None:
+    """Seconds from the machine's start to its stats sample: what the sample's total CPU time
+    is averaged over (the time of the read would make the figure drift as it ages)."""
+    started, taken = timestamps.parse(meta.get("started_at")), timestamps.parse(st.get("at"))
+    if started is None or taken is None:
+        return None
+    seconds = (taken - started).total_seconds()
+    return seconds if seconds > 0 else None
+
+
 def cpu_percent(row: Resource) -> float | None:
     """CPU in use, 100 = one core busy."""
     if row.status != "running":
@@ -39,9 +50,9 @@ def cpu_percent(row: Resource) -> float | None:
     st = meta.get("stats") or {}
     if _number(st.get("cpu_percent")) is not None:
         return float(st["cpu_percent"])
-    up = uptime(row)
-    if _number(st.get("cpu_total_ns")) and up:
-        return round(st["cpu_total_ns"] / (up * 1e9) * 100, 2)
+    ran = _ran_until_sample(meta, st)
+    if _number(st.get("cpu_total_ns")) and ran:
+        return round(st["cpu_total_ns"] / (ran * 1e9) * 100, 2)
     fraction = _number(meta.get("cpu"))
     return round(fraction * 100, 2) if fraction is not None else None
 
