@@ -13,6 +13,8 @@ from cloudfold.db.models import ApiKey
 from conftest import assert_error
 from helpers_api import KEY_FIELDS, create_key, db, key_headers, list_keys, me
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 
 def parse_time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -8,6 +8,8 @@ from cloudfold.db.models import AuditEvent
 from conftest import assert_error
 from helpers_api import audit_metrics, audit_page, create_key, db, key_headers, new_request_id
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 EVENT_FIELDS = {"id", "time", "actor", "actor_ip", "action", "target", "result", "status_code", "request_id", "detail"}
 
 

@@ -11,6 +11,9 @@ import boto3
 from conftest import assert_error
 from inventory_support import register, sync
 from moto_server import moto, moto_url  # noqa: F401  (fixtures)
+import pytest
+
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
 CREDS = {"access_key": "AKIAIOSFODNN7EXAMPLE", "secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
 

@@ -8,6 +8,9 @@ from sqlalchemy import func, select
 from cloudfold.db.models import IdempotencyRecord
 from conftest import assert_error
 from helpers_api import audit_page, db, list_keys
+import pytest
+
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
 REPLAYED = "idempotent-replayed"
 

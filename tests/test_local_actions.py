@@ -7,6 +7,9 @@ import json
 
 from conftest import assert_error
 from inventory_support import find, register, sync
+import pytest
+
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
 
 def _setup(admin, make_container, engine_socket):

@@ -6,6 +6,9 @@ from __future__ import annotations
 from conftest import assert_error
 from engine import TEST_LABELS
 from inventory_support import find, register, sync
+import pytest
+
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
 
 def test_sync_shows_containers_networks_and_volumes_in_every_face(client, admin, engine, make_container, engine_socket):

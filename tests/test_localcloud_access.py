@@ -9,6 +9,8 @@ from conftest import assert_error
 from engine import IMAGE
 from localcloud_support import client, labelled_local_account, launch, make, vpc_with_subnet  # noqa: F401
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 WRITES = [
     ("post", "/vpcs", {"name": "v"}),
     ("delete", "/vpcs/{vpc}", None),

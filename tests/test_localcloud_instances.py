@@ -22,6 +22,9 @@ from localcloud_support import (  # noqa: F401  (fixtures)
 )
 from test_images_templates import _fetch
 from test_local_actions import _next_change
+import pytest
+
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
 HTTPD = ("httpd", "-f", "-p", "8080", "-h", "/www")
 

@@ -8,6 +8,9 @@ import ipaddress
 from conftest import assert_error
 from inventory_support import sync
 from localcloud_support import POOL, POOL_OCTET, client, labelled_local_account, launch, make, vpc_with_subnet  # noqa: F401
+import pytest
+
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
 
 def test_vpc_and_subnet_lifecycle(client, member, engine):

@@ -35,6 +35,8 @@ from conftest import PASSWORD, assert_error, unique_email
 from cloudfold.db.models import AuditEvent, PasswordResetToken
 from cloudfold.domain import passwords
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 
 def same_answer(a, b) -> None:
     def seen(r):

@@ -6,6 +6,9 @@ from __future__ import annotations
 import time
 
 from inventory_support import find, register
+import pytest
+
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
 
 def _wait(predicate, timeout: float = 30.0) -> None:

@@ -8,6 +8,9 @@ import json
 from sqlalchemy import text
 
 from conftest import assert_error
+import pytest
+
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
 AWS = {"access_key": "AKIAIOSFODNN7EXAMPLE", "secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
 

@@ -16,6 +16,9 @@ from engine import BUSYBOX
 from helpers_api import create_key, key_headers
 from inventory_support import wait_task
 from localcloud_support import LABELS, client, labelled_local_account  # noqa: F401  (fixtures)
+import pytest
+
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
 TEMPLATE = f"{BUSYBOX.name.rsplit('/', 1)[-1]}-{BUSYBOX.tag}-standard"
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly0123456789abcdefghijk test@cloudfold"

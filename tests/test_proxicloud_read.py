@@ -16,6 +16,8 @@ from engine import BUSYBOX, TEST_LABELS
 from helpers_api import create_key, key_headers
 from inventory_support import register, wait_task
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 MB = 1024 * 1024
 
 

@@ -11,6 +11,9 @@ from sqlalchemy import update
 
 from conftest import assert_error
 from inventory_support import find, register, sync, wait_task
+import pytest
+
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
 
 def test_track_update_and_untrack_by_hand(client, member, make_account):

@@ -13,6 +13,8 @@ from schemathesis.checks import (
     response_schema_conformance,
 )
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 
 @pytest.fixture
 def api_schema(client):

@@ -12,6 +12,8 @@ import pytest
 from conftest import assert_error
 from inventory_support import register, sync
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 COMPOSE = "com.docker.compose.project"
 PRINT_AND_SLEEP = ("sh", "-c", "for i in $(seq 1 20); do echo line$i; done; echo oops >&2; exec sleep 300")
 

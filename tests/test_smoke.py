@@ -1,4 +1,8 @@
+import pytest
+
 from conftest import assert_error
+
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
 
 def test_health_and_login_roundtrip(client, member):

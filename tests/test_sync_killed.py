@@ -14,6 +14,9 @@ from sqlalchemy import func, select
 
 from inventory_support import register, sync
 from moto_server import moto, moto_url  # noqa: F401  (fixtures)
+import pytest
+
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
 INSTANCES = 5000
 

@@ -15,6 +15,8 @@ from cloudfold.jobs import job
 from conftest import assert_error
 from helpers_api import db, me, wait_for_task, wait_until
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 TASK_FIELDS = {"task_id", "name", "status", "progress", "result", "error", "created_at", "started_at",
                "finished_at", "logs"}
 

@@ -14,6 +14,8 @@ from inventory_support import register, sync
 
 from cloudfold.domain.services import database_engine
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 PATHS = ("", "/vms", "/services-by-vm", "/service-types", "/containers", "/databases", "/networks", "/summaries")
 
 
