@@ -31,7 +31,13 @@ def secure_sqlite_file(url: str) -> None:
     db = Path(parsed.database)
     if not db.parent.is_dir():
         return
-    os.close(os.open(db, os.O_WRONLY | os.O_CREAT, 0o600))
+    if not db.exists():
+        # Never open an existing database file here: closing any descriptor of it would drop
+        # the POSIX locks this process's SQLite connections hold on it.
+        try:
+            os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
     for suffix in SQLITE_COMPANIONS:
         companion = db.with_name(db.name + suffix)
         if companion.exists():
