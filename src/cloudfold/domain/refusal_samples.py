@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import AuditEvent
 from cloudfold.domain import audit
+from cloudfold.security.redact import redact
 
 log = logging.getLogger("cloudfold.audit")
 
@@ -56,9 +57,10 @@ def add_counts(session: Session, pending: dict[str, _Pending]) -> None:
     """Add each pending count to its row (made on first use); commits."""
     for key, p in pending.items():
         stmt = _insert(session).values(
-            time=p.first, actor_user_id=None, actor="anonymous", actor_ip=p.ip, action=p.action, target=p.target,
-            result=audit.BLOCKED, status_code=p.status, request_id=p.request_id,
-            detail={"reason": p.reason, "sampled": True}, sample_key=key, count=p.count,
+            time=p.first, actor_user_id=None, actor="anonymous", actor_ip=p.ip, action=p.action,
+            target=redact(p.target) if p.target else None, result=audit.BLOCKED, status_code=p.status,
+            request_id=p.request_id, detail={"reason": redact(p.reason), "sampled": True}, sample_key=key,
+            count=p.count,
         )
         session.execute(stmt.on_conflict_do_update(index_elements=[AuditEvent.sample_key],
                                                    set_={"count": AuditEvent.count + stmt.excluded.count}))
