@@ -162,7 +162,8 @@ def test_invitation_tokens_are_shown_once_and_stored_as_digests(client, admin):
 @pytest.mark.parametrize(
     "body, loc",
     [({"email": "not-an-email"}, ["body", "email"]), ({"expires_in_days": 0}, ["body", "expires_in_days"]),
-     ({"expires_in_days": "soon"}, ["body", "expires_in_days"]), ({"expires_in_days": 366}, ["body", "expires_in_days"]),
+     ({"expires_in_days": "soon"}, ["body", "expires_in_days"]),
+     ({"expires_in_days": 366}, ["body", "expires_in_days"]),
      ({"email": ["a@example.com"]}, ["body", "email"])],
     ids=["bad-email", "zero-days", "days-text", "too-long", "email-list"],
 )

@@ -75,7 +75,8 @@ class ForgotRequest(_Strict):
 class ResetRequest(_Strict):
     token: str = Field(min_length=1, max_length=200)
     new_password: str = Password
-    revoke_api_keys: bool = Field(default=True, strict=True, description="Also revoke every API key of the user (default)")
+    revoke_api_keys: bool = Field(default=True, strict=True,
+                                  description="Also revoke every API key of the user (default)")
 
 
 class MessageOut(BaseModel):
