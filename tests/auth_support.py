@@ -10,9 +10,11 @@ from datetime import datetime
 from email import message_from_bytes
 from email.policy import default as default_policy
 
+from helpers_api import flush_refusals
 from sqlalchemy import select
 
 from cloudfold.db.models import AuditEvent, OutboxMessage, User
+from cloudfold.notify.outbox import open_body
 
 FORGOT_MESSAGE = "If the email exists, a reset token has been sent."
 NEW_PASSWORD = "a-brand-new-passphrase"
@@ -37,7 +39,8 @@ def parse_time(value: str) -> datetime:
 
 
 def audit_rows(client, action: str | None = None, result: str | None = None) -> list[AuditEvent]:
-    """Audit events written so far, oldest first, optionally filtered."""
+    """Audit events written so far (counted refusals flushed first), oldest first, optionally filtered."""
+    flush_refusals(client)
     stmt = select(AuditEvent).order_by(AuditEvent.id)
     if action:
         stmt = stmt.where(AuditEvent.action == action)
@@ -68,11 +71,19 @@ def table_values(client, model) -> list[str]:
 
 
 def outbox(client, recipient: str | None = None) -> list[OutboxMessage]:
+    """Outbox messages, oldest first, with their bodies opened (they are stored sealed): the one
+    way tests read what the outbox notifier sent."""
     stmt = select(OutboxMessage).order_by(OutboxMessage.id)
     if recipient:
         stmt = stmt.where(OutboxMessage.recipient == recipient)
-    with runtime_of(client).sessions() as session:
-        return list(session.scalars(stmt))
+    runtime = runtime_of(client)
+    with runtime.sessions() as session:
+        rows = list(session.scalars(stmt))
+        session.expunge_all()
+    for row in rows:
+        assert row.sealed, "the outbox stored a message unsealed"
+        row.body = open_body(runtime.secretbox, row)
+    return rows
 
 
 def token_from_text(text: str) -> str:

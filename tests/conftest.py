@@ -83,6 +83,7 @@ def make_settings(tmp_path, database_url):
             rate_limit_default=HIGH,
             rate_limit_auth=HIGH,
             rate_limit_actions=HIGH,
+            rate_limit_login_account=HIGH,
             housekeeping_interval_seconds=3600,
             schedule_tick_seconds=3600,
             auto_register_local=False,

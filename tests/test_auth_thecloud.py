@@ -48,9 +48,18 @@ def test_register_answers_message_and_uuid(client):
     assert [e.target for e in audit_rows(client, "user.register", "success")] == [f"user:{body['user_id']}"]
 
 
-def test_register_duplicate_is_a_conflict(client):
-    email, _ = registered(client)
-    assert_error(register(client, email.upper()), 409, "CONFLICT")
+def test_register_duplicate_does_not_confirm_the_address(client):
+    """Seed 003 lists no 409: a taken address gets the answer of a new one, and nothing changes."""
+    email, user_id = registered(client)
+    fresh = register(client, unique_email("cloud"), password="another-passphrase")
+    again = register(client, email.upper(), password="another-passphrase")
+    assert again.status_code == fresh.status_code == 201, again.text
+    assert again.json().keys() == fresh.json().keys() and again.json()["message"] == fresh.json()["message"]
+    assert again.json()["user_id"] != user_id
+    assert user_row(client, email).uuid == user_id
+    assert json_login(client, email, "another-passphrase").status_code == 401  # the password did not change
+    assert json_login(client, email, PASSWORD).status_code == 200
+    # seed 002's signup answers with the user record, so there the conflict stays a 409
     assert_error(client.post("/auth/signup", json={"email": email, "password": PASSWORD}), 409, "CONFLICT")
     assert len(audit_rows(client, "user.register", "failed")) == 2
 

@@ -128,8 +128,8 @@ def test_housekeeping_drops_stale_idempotency_records(client, member, admin):
 
     task = wait_for_task(client, admin.headers, enqueue(client, "housekeeping", {}))
     assert task["status"] == "succeeded"
-    assert task["result"] == {"idempotency_records": 1, "reset_tokens": 0}
-    assert messages(task) == ["removed 1 idempotency record(s) and 0 reset token(s)"]
+    assert task["result"] == {"idempotency_records": 1, "reset_tokens": 0, "revoked_tokens": 0}
+    assert messages(task) == ["removed 1 idempotency record(s), 0 reset token(s) and 0 expired revocation(s)"]
     with db(client) as session:
         assert set(session.scalars(select(IdempotencyRecord.key))) == {"fresh"}
     # The stale key is free again; the fresh one still guards its request.

@@ -15,6 +15,7 @@ from cloudfold.api.ratelimit import RateLimits
 from cloudfold.datadir import ensure_data_dir, jwt_secret
 from cloudfold.db.engine import make_engine, make_session_factory
 from cloudfold.domain.events import EventBus, InProcessBus
+from cloudfold.domain.refusal_samples import RefusalSampler
 from cloudfold.jobs.queue import InProcessQueue, TaskQueue
 from cloudfold.notify import make_notifier
 from cloudfold.notify.base import Notifier
@@ -33,6 +34,7 @@ class Runtime:
     limits: RateLimits
     secretbox: SecretBox
     events: EventBus
+    refusals: RefusalSampler
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -49,16 +51,18 @@ class Runtime:
         queue.every("housekeeping", settings.housekeeping_interval_seconds)
         queue.every("inventory.sync_due", settings.schedule_tick_seconds)
         queue.every("providers.health_due", settings.schedule_tick_seconds)
+        secretbox = SecretBox.from_settings(settings)
         runtime = cls(
             settings=settings,
             engine=engine,
             sessions=sessions,
             jwt_secret=jwt_secret(settings),
-            notifier=make_notifier(settings, sessions),
+            notifier=make_notifier(settings, sessions, secretbox),
             queue=queue,
             limits=RateLimits(settings),
-            secretbox=SecretBox.from_settings(settings),
+            secretbox=secretbox,
             events=InProcessBus(),
+            refusals=RefusalSampler(sessions, settings.audit_sample_seconds),
         )
         queue.services = runtime
         return runtime
@@ -70,7 +74,9 @@ class Runtime:
             with self.sessions() as session:
                 ensure_local(session, self.settings)
         self.queue.start()
+        self.refusals.start()
 
     def close(self) -> None:
+        self.refusals.stop()
         self.queue.stop()
         self.engine.dispose()

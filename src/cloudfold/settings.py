@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     rate_limit_default: str = "100/minute"
     rate_limit_auth: str = "5/minute"
     rate_limit_actions: str = "5/minute"
+    rate_limit_login_account: str = "5/15minute"  # failed logins per account (email), on top of per IP
+
+    signup: Literal["open", "invite", "closed"] = "open"  # who may create an account through the API
+    audit_sample_seconds: float = Field(5.0, gt=0)  # how often sampled anonymous refusals are written
     trusted_proxies: list[str] = Field(default_factory=list)
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(1_048_576, ge=1024)
@@ -81,7 +85,7 @@ class Settings(BaseSettings):
     local_vpc_prefix: int = Field(24, ge=8, le=28)
     local_publish_ip: str = "127.0.0.1"  # where instances' ports are published on the host
 
-    @field_validator("rate_limit_default", "rate_limit_auth", "rate_limit_actions")
+    @field_validator("rate_limit_default", "rate_limit_auth", "rate_limit_actions", "rate_limit_login_account")
     @classmethod
     def _valid_rate(cls, value: str) -> str:
         parse_rate(value)  # raises ValueError on a malformed limit such as "5 per"

@@ -24,6 +24,7 @@ from cloudfold.api.faces import (
     index,
     instances,
     inventory,
+    invitations,
     node,
     providers,
     resources,
@@ -42,7 +43,7 @@ from cloudfold.api.middleware.idempotency import IdempotencyMiddleware
 from cloudfold.runtime import Runtime
 from cloudfold.settings import Settings
 
-ROUTERS = [index, health, auth_login, auth_users, apikeys, audit, tasks, providers, credentials, resources,
+ROUTERS = [index, health, auth_login, auth_users, invitations, apikeys, audit, tasks, providers, credentials, resources,
            inventory, dashboard, vms, containers, containers_read, node, services, topology, templates,
            settings_face, instances, vpcs, volumes, ws]
 

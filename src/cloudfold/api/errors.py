@@ -4,7 +4,8 @@
 
 ``detail`` is the message for simple errors (what seed 002's clients read) and the list of
 field errors (loc, msg, type) for 422. Stack traces never reach a client. Refused requests
-(401, 403, 429) are written to the audit log here, unless the domain already did.
+(401, 403, 429) are written to the audit log here, unless the domain already did; those of
+anonymous callers (401, 429) are counted and sampled (domain/refusal_samples.py).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ STATUS_BY_CODE = {
 }
 CODE_BY_STATUS = {status: code for code, status in STATUS_BY_CODE.items()}
 REFUSALS = {401, 403, 429}
+ANONYMOUS_SAMPLED = {401, 429}  # refusals of callers without a valid credential: one row per source and minute
 
 
 class ErrorResponse(BaseModel):
@@ -95,6 +97,9 @@ async def _audit_refusal(request: Request, status: int, message: str) -> None:
         ip=request.client.host if request.client else None,
         request_id=correlation_id.get(),
     )
+    if ctx.principal is None and status in ANONYMOUS_SAMPLED:  # counted, written in batches
+        runtime.refusals.add(ctx.ip, action, request.url.path, status, message, ctx.request_id)
+        return
 
     def write() -> None:
         with runtime.sessions() as session:

@@ -37,23 +37,51 @@ class RateLimits:
             "default": parse(settings.rate_limit_default),
             "auth": parse(settings.rate_limit_auth),
             "actions": parse(settings.rate_limit_actions),
+            "login_account": parse(settings.rate_limit_login_account),
         }
 
-    def hit(self, category: str, identity: str) -> None:
-        """Count one request of ``identity`` in ``category``; raise RateLimited when over."""
-        item = self._items[category]
+    def _with_fallback(self, call):
+        """Run ``call(limiter)`` on the shared counter, or on this process's when it is unreachable."""
         try:
-            self._hit(self._limiter, item, category, identity)
+            return call(self._limiter)
         except StorageError:
             if self._fallback is None:
                 raise
             log.warning("rate-limit storage unreachable; counting in this process only", exc_info=True)
-            self._hit(self._fallback, item, category, identity)
+            return call(self._fallback)
+
+    def hit(self, category: str, identity: str) -> None:
+        """Count one request of ``identity`` in ``category``; raise RateLimited when over."""
+        item = self._items[category]
+        self._with_fallback(lambda limiter: self._hit(limiter, item, category, identity))
+
+    def check(self, category: str, identity: str) -> None:
+        """Raise RateLimited when ``identity`` has used up ``category`` (counts nothing)."""
+        item = self._items[category]
+
+        def test(limiter: MovingWindowRateLimiter) -> None:
+            if not limiter.test(item, "cloudfold", category, identity):
+                raise self._limited(limiter, item, category, identity)
+
+        self._with_fallback(test)
+
+    def count(self, category: str, identity: str) -> None:
+        """Count one event (e.g. a failed login) without refusing anything now."""
+        item = self._items[category]
+        self._with_fallback(lambda limiter: limiter.hit(item, "cloudfold", category, identity))
+
+    def clear(self, category: str, identity: str) -> None:
+        item = self._items[category]
+        self._with_fallback(lambda limiter: limiter.clear(item, "cloudfold", category, identity))
 
     @staticmethod
-    def _hit(limiter: MovingWindowRateLimiter, item: RateLimitItem, category: str, identity: str) -> None:
+    def _limited(limiter: MovingWindowRateLimiter, item: RateLimitItem, category: str,
+                 identity: str) -> RateLimited:
+        stats = limiter.get_window_stats(item, "cloudfold", category, identity)
+        return RateLimited(max(1, math.ceil(stats.reset_time - time.time())))
+
+    @classmethod
+    def _hit(cls, limiter: MovingWindowRateLimiter, item: RateLimitItem, category: str, identity: str) -> None:
         if limiter.hit(item, "cloudfold", category, identity):
             return
-        stats = limiter.get_window_stats(item, "cloudfold", category, identity)
-        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-        raise RateLimited(retry_after)
+        raise cls._limited(limiter, item, category, identity)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import typer
 
+import os
+
 from cloudfold import __version__
+from cloudfold.cli.accounts import invite_app, outbox_app
 from cloudfold.cli.images import app as images_app
 
 app = typer.Typer(help="cloudfold: one self-hosted control plane for many clouds.", no_args_is_help=True)
@@ -17,6 +20,15 @@ app.add_typer(credentials_app, name="credentials")
 app.add_typer(images_app, name="images")
 tasks_app = typer.Typer(help="Follow background tasks.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(invite_app, name="invite")
+app.add_typer(outbox_app, name="outbox")
+
+
+@app.callback()
+def main(ctx: typer.Context) -> None:
+    """cloudfold: one self-hosted control plane for many clouds."""
+    if ctx.invoked_subcommand != "images":  # root filesystems are built for the engine to read
+        os.umask(0o077)  # whatever else a command writes (database, keys) is the operator's alone
 
 
 def _settings():

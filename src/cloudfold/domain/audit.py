@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.models import AuditEvent
 from cloudfold.domain.context import Context, Principal
+from cloudfold.security.redact import redact, redact_value
 
 SUCCESS, FAILED, BLOCKED = "success", "failed", "blocked"
 
@@ -25,17 +26,18 @@ def record(
     detail: dict[str, Any] | None = None,
     actor: str | None = None,
 ) -> AuditEvent:
-    """Add an audit event to the session; it commits with the change it describes."""
+    """Add an audit event to the session; it commits with the change it describes.
+    Secrets (keys, JWTs) in the target or detail are redacted before they are stored."""
     event = AuditEvent(
         actor_user_id=ctx.actor_user_id,
         actor=actor or ctx.actor,
         actor_ip=ctx.ip,
         action=action,
-        target=target,
+        target=redact(target) if target else target,
         result=result,
         status_code=status_code,
         request_id=ctx.request_id,
-        detail=detail,
+        detail=redact_value(detail) if detail else detail,
     )
     session.add(event)
     return event
@@ -78,18 +80,26 @@ class AuditMetrics:
         return round(100.0 * self.success / self.total_events, 2) if self.total_events else 100.0
 
 
+def shown_detail(event: AuditEvent) -> dict[str, Any] | None:
+    """The event's detail; a sampled row (anonymous refusals) adds how many it stands for."""
+    if event.count is None:
+        return event.detail
+    return {**(event.detail or {}), "count": event.count}
+
+
 def metrics(session: Session, viewer: Principal) -> tuple[AuditMetrics, list[tuple[str, int]]]:
+    weight = func.coalesce(AuditEvent.count, 1)  # a sampled row counts every refusal it stands for
     counts = select(
-        func.count(),
-        func.sum(case((AuditEvent.result == SUCCESS, 1), else_=0)),
-        func.sum(case((AuditEvent.result == FAILED, 1), else_=0)),
-        func.sum(case((AuditEvent.result == BLOCKED, 1), else_=0)),
+        func.sum(weight),
+        func.sum(case((AuditEvent.result == SUCCESS, weight), else_=0)),
+        func.sum(case((AuditEvent.result == FAILED, weight), else_=0)),
+        func.sum(case((AuditEvent.result == BLOCKED, weight), else_=0)),
     )
     total, ok, failed, blocked = session.execute(_visible(counts, viewer)).one()
     by_action = session.execute(
-        _visible(select(AuditEvent.action, func.count()), viewer)
+        _visible(select(AuditEvent.action, func.sum(weight)), viewer)
         .group_by(AuditEvent.action)
-        .order_by(func.count().desc())
+        .order_by(func.sum(weight).desc())
         .limit(20)
     ).all()
     return (

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloudfold.db.models import ApiKey
+from cloudfold.db.models import ApiKey, RevokedToken
 from cloudfold.domain import apikeys, users
 from cloudfold.domain.context import Principal
 from cloudfold.errors import Unauthorized
@@ -41,4 +43,6 @@ def _from_jwt(session: Session, jwt_secret: str, credential: str) -> Principal:
     user = users.by_uuid(session, claims.subject)
     if user is None or not user.is_active or user.token_version != claims.token_version:
         raise Unauthorized("Invalid or expired token")
-    return users.principal_for(user)
+    if session.get(RevokedToken, claims.jti) is not None:
+        raise Unauthorized("Token has been revoked")
+    return dataclasses.replace(users.principal_for(user), token_id=claims.jti, token_expires_at=claims.expires_at)

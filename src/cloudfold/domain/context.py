@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,8 @@ class Principal:
     scopes: frozenset[str]
     key_id: str | None = None
     key_prefix: str | None = None
+    token_id: str | None = None  # the JWT's jti when a JWT was presented (logout revokes it)
+    token_expires_at: datetime | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -57,7 +57,9 @@ def _refuse(session: Session, ctx: Context) -> BadRequest:
     return BadRequest("Invalid or expired reset token")
 
 
-def reset(session: Session, ctx: Context, token: str, new_password: str) -> None:
+def reset(session: Session, ctx: Context, token: str, new_password: str, revoke_api_keys: bool = True) -> None:
+    """Set the new password; every JWT dies (token_version), so do the keys of JSON logins and,
+    unless ``revoke_api_keys`` is false, every other API key of the user."""
     users.check_password_policy(new_password)
     row = session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == digest(token)))
     now = utcnow()
@@ -82,11 +84,11 @@ def reset(session: Session, ctx: Context, token: str, new_password: str) -> None
     )
     user.password_hash = new_hash
     user.token_version += 1  # every JWT issued before the reset stops working
-    session.execute(  # so do the keys handed out by JSON logins
-        update(ApiKey)
-        .where(ApiKey.user_id == user.id, ApiKey.kind == "login", ApiKey.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    keys = update(ApiKey).where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))
+    if not revoke_api_keys:
+        keys = keys.where(ApiKey.kind == "login")  # login keys are sessions: they always go
+    revoked = session.execute(keys.values(revoked_at=now)).rowcount
     ctx = dataclasses.replace(ctx, principal=users.principal_for(user))  # so the user sees it in their log
-    audit.record(session, ctx, "auth.reset_password", target=f"user:{user.uuid}", actor=user.email)
+    audit.record(session, ctx, "auth.reset_password", target=f"user:{user.uuid}", actor=user.email,
+                 detail={"revoke_api_keys": revoke_api_keys, "revoked_keys": revoked})
     session.commit()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from typing import Protocol
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -53,16 +56,44 @@ def register(
     return user
 
 
-def authenticate(session: Session, ctx: Context, email: str, password: str) -> User:
-    """Return the user whose password matches, or raise Unauthorized (audited as failed)."""
+class Throttle(Protocol):
+    """The rate-limit counters (``api.ratelimit.RateLimits``): shared by replicas through Redis."""
+
+    def check(self, category: str, identity: str) -> None: ...
+    def count(self, category: str, identity: str) -> None: ...
+    def clear(self, category: str, identity: str) -> None: ...
+
+
+LOGIN_ACCOUNT = "login_account"
+
+
+def _login_identity(email: str) -> str:
+    # a digest, so the shared counter store never holds addresses
+    return "email:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+def authenticate(session: Session, ctx: Context, email: str, password: str, throttle: Throttle | None = None) -> User:
+    """Return the user whose password matches, or raise Unauthorized (audited as failed).
+
+    With a ``throttle``, failed attempts are counted per address (known or not, so the
+    answers do not tell them apart); once over the limit every attempt is refused with 429
+    until the window moves on, and a success clears the count."""
     email = normalise_email(email)
+    identity = _login_identity(email)
+    if throttle is not None:
+        throttle.check(LOGIN_ACCOUNT, identity)
     user = session.scalar(select(User).where(User.email == email))
+    # an unknown address is verified against a dummy hash: both answers take the same time
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
+        if throttle is not None:
+            throttle.count(LOGIN_ACCOUNT, identity)
         audit.record(session, ctx, "auth.login", target=email, result=audit.FAILED,
                      status_code=401, actor=email)
         session.commit()
         raise Unauthorized("Incorrect email or password")
+    if throttle is not None:
+        throttle.clear(LOGIN_ACCOUNT, identity)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user

@@ -15,6 +15,8 @@ ALGORITHM = "HS256"
 class TokenClaims:
     subject: str  # user uuid
     token_version: int
+    jti: str = ""
+    expires_at: datetime | None = None
 
 
 def issue(secret: str, subject: str, token_version: int, ttl_minutes: int) -> str:
@@ -34,10 +36,11 @@ def verify(secret: str, token: str) -> TokenClaims | None:
     """Return the claims of a valid, unexpired token, or None."""
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "iat"]}
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "iat", "jti"]}
         )
     except jwt.PyJWTError:
         return None
     if claims.get("typ") != "access" or not isinstance(claims.get("tv"), int):
         return None
-    return TokenClaims(subject=str(claims["sub"]), token_version=claims["tv"])
+    return TokenClaims(subject=str(claims["sub"]), token_version=claims["tv"], jti=str(claims.get("jti") or ""),
+                       expires_at=datetime.fromtimestamp(claims["exp"], timezone.utc))

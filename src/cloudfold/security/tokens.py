@@ -10,16 +10,27 @@ import hashlib
 import secrets
 
 API_KEY_PREFIX = "cfk_"
+INVITATION_PREFIX = "cfi_"
 
 
 def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def _new_prefixed(prefix: str) -> tuple[str, str, str]:
+    """Return (secret, display prefix, digest)."""
+    key = prefix + secrets.token_urlsafe(32)
+    return key, key[:12], digest(key)
+
+
 def new_api_key() -> tuple[str, str, str]:
     """Return (key, display prefix, digest)."""
-    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    return key, key[:12], digest(key)
+    return _new_prefixed(API_KEY_PREFIX)
+
+
+def new_invitation() -> tuple[str, str, str]:
+    """Return (invitation token, display prefix, digest)."""
+    return _new_prefixed(INVITATION_PREFIX)
 
 
 def looks_like_api_key(value: str) -> bool:

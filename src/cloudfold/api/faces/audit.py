@@ -63,7 +63,8 @@ def recent(
     principal: Principal = Depends(require("read")),
 ) -> AuditPage:
     rows, total = audit.recent(session, principal, limit=limit, offset=offset, result=result, action=action)
-    events = [AuditEventOut.model_validate(r, from_attributes=True) for r in rows]
+    events = [AuditEventOut.model_validate(r, from_attributes=True).model_copy(update={"detail": audit.shown_detail(r)})
+              for r in rows]
     return AuditPage(events=events, total=total, limit=limit, offset=offset)
 
 

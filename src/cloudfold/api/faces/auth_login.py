@@ -20,7 +20,7 @@ from cloudfold.api.errors import responses
 from cloudfold.api.faces.auth_schemas import CloudUser, LoginJson, LoginJsonOut, TokenOut
 from cloudfold.db.base import utcnow
 from cloudfold.domain import apikeys, audit, users
-from cloudfold.errors import BadRequest, CloudfoldError, UnsupportedMediaType
+from cloudfold.errors import BadRequest, CloudfoldError, RateLimited, UnsupportedMediaType
 from cloudfold.runtime import Runtime
 from cloudfold.security import jwt as jwt_tokens
 
@@ -90,7 +90,9 @@ async def login(request: Request, runtime: Runtime = Depends(get_runtime)):
 def _login(runtime: Runtime, ctx, email: str, password: str, wants_json: bool):
     with runtime.sessions() as session:
         try:
-            user = users.authenticate(session, ctx, email, password)
+            user = users.authenticate(session, ctx, email, password, throttle=runtime.limits)
+        except RateLimited:
+            raise  # refused before any check: audited (sampled) by the error handler
         except CloudfoldError as exc:
             exc.extra["audited"] = True  # authenticate() wrote the failed attempt
             raise

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from cloudfold.security.scopes import Scope
 
 Password = Field(min_length=1, max_length=256)
+InviteToken = Field(default=None, min_length=1, max_length=200,
+                    description="An invitation token (needed when the server's sign-up is invite-only)")
 
 
 class _Strict(BaseModel):
@@ -19,6 +21,7 @@ class SignupRequest(_Strict):  # seed 002
     email: EmailStr
     password: str = Password
     full_name: str | None = Field(default=None, max_length=200)
+    invite_token: str | None = InviteToken
 
 
 class UserOut(BaseModel):  # seed 002
@@ -41,6 +44,7 @@ class RegisterRequest(_Strict):  # seed 003
     email: EmailStr
     password: str = Password
     name: str | None = Field(default=None, max_length=200)
+    invite_token: str | None = InviteToken
 
 
 class RegisterOut(BaseModel):
@@ -71,6 +75,8 @@ class ForgotRequest(_Strict):
 class ResetRequest(_Strict):
     token: str = Field(min_length=1, max_length=200)
     new_password: str = Password
+    revoke_api_keys: bool = Field(default=True, strict=True,
+                                  description="Also revoke every API key of the user (default)")
 
 
 class MessageOut(BaseModel):
@@ -96,3 +102,22 @@ class KeyOut(BaseModel):
 
 class KeyCreatedOut(KeyOut):
     key: str
+
+
+class InvitationCreate(_Strict):
+    email: EmailStr | None = Field(default=None, description="Only this address may use the invitation")
+    expires_in_days: int | None = Field(default=7, ge=1, le=365, description="null: never expires")
+
+
+class InvitationOut(BaseModel):
+    id: str
+    prefix: str
+    email: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    used_at: datetime | None
+    status: str  # pending | used | expired
+
+
+class InvitationCreatedOut(InvitationOut):
+    token: str

@@ -3,6 +3,7 @@
 from cloudfold.db.models.accounts import Account
 from cloudfold.db.models.audit import AuditEvent
 from cloudfold.db.models.idempotency import IdempotencyRecord
+from cloudfold.db.models.invitations import Invitation, RevokedToken
 from cloudfold.db.models.localcloud import CloudObject
 from cloudfold.db.models.outbox import OutboxMessage
 from cloudfold.db.models.resources import Resource, ResourceAction, SettingValue
@@ -18,6 +19,8 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "IdempotencyRecord",
+    "Invitation",
+    "RevokedToken",
     "OutboxMessage",
     "PasswordResetToken",
     "Task",

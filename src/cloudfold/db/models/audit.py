@@ -30,3 +30,7 @@ class AuditEvent(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Sampled rows (anonymous refusals): one per source, action and minute, named by
+    # sample_key (a digest of the three) and counting the refusals it stands for.
+    sample_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    count: Mapped[int | None] = mapped_column(Integer, nullable=True)
