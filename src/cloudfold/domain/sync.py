@@ -136,7 +136,7 @@ def _claim_owners(session: Session, account: Account, page: list[Discovered]) ->
             by_owner.setdefault(str(d.tags[OWNER_LABEL]), []).append(d.external_id)
     if not by_owner:
         return
-    ids = dict(session.execute(select(User.uuid, User.id).where(User.uuid.in_(list(by_owner)))).tuples())
+    ids = {u: i for u, i in session.execute(select(User.uuid, User.id).where(User.uuid.in_(list(by_owner))))}
     for owner_uuid, external_ids in by_owner.items():
         if owner_uuid in ids:
             session.execute(update(Resource).where(Resource.account_id == account.id, Resource.owner_id.is_(None),
