@@ -92,7 +92,7 @@ async def open_authenticated(ws: WebSocket, scope: str = "read") -> Connection |
             principal, version = await run_in_threadpool(_resolve, runtime, credential, scope)
             await ws.accept(subprotocol=subprotocol)
         else:
-            await ws.accept()
+            await ws.accept(subprotocol=subprotocol)
             credential = await _first_message_token(ws, runtime.settings.ws_auth_timeout_seconds)
             principal, version = await run_in_threadpool(_resolve, runtime, credential, scope)
             await ws.send_text(json.dumps({"type": "auth", "ok": True}))
