@@ -116,10 +116,12 @@ def test_the_subprotocol_transport_answers_with_its_name(client, member):
 
 
 @pytest.mark.parametrize("first", [None, "ping", '{"type": "auth"}', '{"type": "auth", "token": "cfk_nope"}',
-                                   '{"type": "auth", "token": 5}', "[1, 2]"])
+                                   '{"type": "auth", "token": 5}', "[1, 2]", b"\x00binary"])
 def test_a_socket_without_a_good_first_message_is_closed(client, first):
     with client.websocket_connect("/ws") as ws:
-        if first is not None:
+        if isinstance(first, bytes):
+            ws.send_bytes(first)
+        elif first is not None:
             ws.send_text(first)
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_text()

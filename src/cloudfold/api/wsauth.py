@@ -73,6 +73,8 @@ async def _first_message_token(ws: WebSocket, timeout: float) -> str:
         text = await asyncio.wait_for(ws.receive_text(), timeout)
     except TimeoutError:
         raise Unauthorized("Not authenticated: send {\"type\": \"auth\", \"token\": …} first") from None
+    except KeyError:  # a binary frame
+        text = ""
     try:
         message = json.loads(text)
     except ValueError:
