@@ -137,3 +137,15 @@ def test_a_bad_handshake_credential_is_refused(client, how):
             ws.receive_text()
     assert closed.value.code == 4401
 
+
+
+def test_revoking_a_key_closes_its_socket_at_once(make_client, make_account):
+    """With a long periodic check, the in-process revocation signal still closes the socket."""
+    client = make_client(ws_recheck_seconds=60)
+    owner = make_account(client_=client)
+    key = create_key(client, owner.headers, name="prompt")
+    with client.websocket_connect("/ws", subprotocols=["cloudfold.bearer", key["key"]]) as ws:
+        ws.send_text("ping")
+        assert json.loads(ws.receive_text()) == {"type": "pong"}
+        _revoke_key(client, owner, key)
+        assert _closed_within(ws, 5) == 4401

@@ -12,6 +12,7 @@ A credential (JWT or API key) comes, in order of preference:
 While the socket is open the credential is resolved again every `ws_recheck_seconds`
 (`auth.resolve`: a revoked or expired key, an ended session, a disabled user fail it), and a
 password reset (the user's token version moves) ends it too: the socket is closed with 4401.
+A revocation in this process (`policy.callers.changed`) makes the check run at once.
 The principal is refreshed at each check, so a lowered role applies at once.
 """
 
@@ -117,13 +118,27 @@ async def guard(ws: WebSocket, conn: Connection) -> None:
     """Re-check the credential every `ws_recheck_seconds`; close the socket (4401) and return
     once it no longer holds. Keeps `conn.principal` current meanwhile."""
     interval = conn.runtime.settings.ws_recheck_seconds
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            conn.principal = await run_in_threadpool(_still_valid, conn)
-        except Unauthorized as exc:
-            await ws.close(code=CLOSE_UNAUTHORIZED, reason=exc.message)
-            return
+    loop, nudged = asyncio.get_running_loop(), asyncio.Event()
+
+    def nudge(user_id: int) -> None:  # from any thread: a credential of this user changed
+        if user_id == conn.principal.user_id:
+            loop.call_soon_threadsafe(nudged.set)
+
+    stop_listening = callers.listen(nudge)
+    try:
+        while True:
+            try:
+                await asyncio.wait_for(nudged.wait(), interval)
+            except TimeoutError:
+                pass
+            nudged.clear()
+            try:
+                conn.principal = await run_in_threadpool(_still_valid, conn)
+            except Unauthorized as exc:
+                await ws.close(code=CLOSE_UNAUTHORIZED, reason=exc.message)
+                return
+    finally:
+        stop_listening()
 
 
 async def run_until_first(*work: Coroutine) -> None:

@@ -3,6 +3,9 @@ the database when it runs, never taken from what the caller had when it asked.""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from cloudfold.db.models import ApiKey, User
@@ -37,3 +40,29 @@ def recheck(session: Session, principal: Principal, version: int | None = None) 
     if apikeys.is_expired(key):
         raise Forbidden(f"{NOT_AUTHORISED}: the API key expired")
     return users.principal_for(user, scopes=frozenset(key.scopes), key=key)
+
+
+# An in-process signal: whoever ends a credential (a key revoked or rotated, …) calls
+# `changed(user_id)`, and listeners (open WebSockets) re-check at once instead of at their next
+# periodic check. Other processes' listeners still find out at that check.
+_listeners: set[Callable[[int], None]] = set()
+_lock = threading.Lock()
+
+
+def listen(fn: Callable[[int], None]) -> Callable[[], None]:
+    """Call ``fn(user_id)`` when a credential of that user changes; returns the unsubscribe."""
+    with _lock:
+        _listeners.add(fn)
+    return lambda: _forget(fn)
+
+
+def _forget(fn: Callable[[int], None]) -> None:
+    with _lock:
+        _listeners.discard(fn)
+
+
+def changed(user_id: int) -> None:
+    with _lock:
+        listeners = list(_listeners)
+    for fn in listeners:
+        fn(user_id)
