@@ -67,3 +67,32 @@ def test_a_members_synced_cloud_account_is_theirs_alone(client, member, make_acc
     r = call(alice, "post", f"/api/resources/{vm['id']}/action", {"action": "health_check"})
     assert r.status_code == 200 and r.json()["status"] == "running", r.text
     assert call(alice, "delete", f"/api/resources/{vm['id']}").status_code == 204
+
+
+FIGURES = ("total_resources", "active_vms", "total_storage", "total_networks", "estimated_monthly_cost",
+           "provider_breakdown", "cost_by_provider", "cost_by_service", "region_distribution", "recent_activity")
+
+
+def _figures(account) -> dict:
+    r = call(account, "get", "/dashboard/stats")
+    assert r.status_code == 200, r.text
+    return {k: r.json()[k] for k in FIGURES}
+
+
+def _track(account, name: str, kind: str, cost: float, region: str) -> dict:
+    r = call(account, "post", "/api/resources", {"name": name, "resource_type": kind, "status": "running",
+                                                 "cost_per_hour": cost, "region": region})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_dashboard_figures_count_nothing_of_another_member(client, member, make_account):
+    alice, bob = member, make_account()
+    _track(bob, "bob-vm", "vm", 1.0, "bob-region")
+    before = _figures(bob)
+    assert before["total_resources"] == 1 and before["estimated_monthly_cost"] > 0
+    _track(alice, "alice-vm", "vm", 5.0, "alice-region")
+    _track(alice, "alice-disk", "volume", 3.0, "alice-region")
+    assert _figures(bob) == before
+    mine = _figures(alice)
+    assert mine["total_resources"] == 2 and mine["estimated_monthly_cost"] > before["estimated_monthly_cost"]
