@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     schedule_tick_seconds: int = Field(15, ge=1)  # how often due syncs and health checks are looked for
     sync_lock_stale_seconds: int = Field(300, ge=1)  # a sync silent this long is presumed dead
     health_degraded_ms: float = Field(1000.0, gt=0)  # a provider answering slower than this is "degraded"
+    # an open WebSocket re-checks its credential this often (closed with 4401 once it no longer holds)
+    ws_recheck_seconds: float = Field(5.0, gt=0, le=300)
+    ws_auth_timeout_seconds: float = Field(5.0, gt=0, le=60)  # wait for a first-message credential
     auto_register_local: bool = True  # register the `local` account when a container engine is found
     log_level: str = "INFO"
 

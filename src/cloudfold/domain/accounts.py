@@ -1,7 +1,8 @@
 """Cloud accounts: registration with validated, encrypted credentials; health; removal.
 
 Accounts belong to whoever registered them (the `local` account found at start belongs to
-no one and is visible to all). Admins see every account.
+no one and is visible to all). Admins see every account. Who may see or change one is
+decided by `domain/policy`; `visible` and `check_can_change` ask it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import as_record_id, utcnow
 from cloudfold.db.models import Account, Resource
-from cloudfold.domain import audit
+from cloudfold.domain import audit, policy
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import AccountSpec, Driver, DriverError, DriverNotImplemented, InvalidCredentials
@@ -34,9 +35,7 @@ SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
 def visible(stmt, viewer: Principal):
-    if viewer.is_admin:
-        return stmt
-    return stmt.where(or_(Account.owner_id == viewer.user_id, Account.owner_id.is_(None)))
+    return policy.accounts(stmt, viewer)
 
 
 def list_for(session: Session, viewer: Principal, provider_type: str | None = None) -> list[Account]:
@@ -282,10 +281,7 @@ def health_due(session: Session, interval_s: int) -> list[Account]:
 
 
 def check_can_change(account: Account, viewer: Principal) -> None:
-    from cloudfold.errors import Forbidden
-
-    if not viewer.is_admin and account.owner_id != viewer.user_id:
-        raise Forbidden("Only the account's owner or an admin can change it")
+    policy.check(viewer, policy.CHANGE, account, "Provider account")
 
 
 def check_all(session: Session, viewer: Principal, box: SecretBox, settings: Settings) -> list[Account]:

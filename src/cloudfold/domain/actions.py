@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Resource, ResourceAction
-from cloudfold.domain import accounts, audit, events
+from cloudfold.domain import accounts, audit, events, policy
+from cloudfold.domain.policy import callers
 from cloudfold.domain.context import Context
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import ACTIONS, DriverError, DriverNotImplemented, DriverUnavailable
@@ -77,6 +78,10 @@ def check(session: Session, ctx: Context, resource: Resource, action: str, via: 
         driver_cls = registry.driver_class(account.provider_type)
     except DriverNotImplemented as exc:
         raise _refuse(session, ctx, resource, action, via, ServiceUnavailable(str(exc)), 503, audit.FAILED)
+    # who: a member acts only on what they own (a shared machine is admins'); a health check is a read
+    if not policy.may(ctx.principal, policy.SEE if action == "health_check" else policy.ACT, resource):
+        raise _refuse(session, ctx, resource, action, via,
+                      Forbidden(f"Only an admin can {action} a shared machine; members act only on what they own"), 403)
     needed = "read" if action == "health_check" else driver_cls.action_scopes.get(action, "admin")
     if needed == "admin" and resource.owner_id is not None and resource.owner_id == ctx.principal.user_id:
         needed = "write"  # a machine the caller made (seed 003 instances) is theirs to control
@@ -148,31 +153,42 @@ def enqueue(session: Session, ctx: Context, queue, resource: Resource, action: s
     """Check the action now (refusals answer at once), then run it as a background task;
     returns the task id. The job re-checks, since the state may change meanwhile."""
     check(session, ctx, resource, action, via)
-    payload = {"resource_id": resource.id, "action": action, "via": via, "options": options or {}, **identity(ctx)}
+    payload = {"resource_id": resource.id, "action": action, "via": via, "options": options or {},
+               **identity(ctx, session)}
     return queue.enqueue("resource.action", payload, ctx.principal.user_id)
 
 
-def identity(ctx: Context) -> dict:
-    """The caller, as a job's payload carries it (a job runs as whoever asked for it)."""
+def identity(ctx: Context, session: Session) -> dict:
+    """The caller, as a job's payload carries it (a job runs as whoever asked for it, with the
+    rights they still have when it runs: see `job_context`)."""
     p = ctx.principal
-    return {"ip": ctx.ip, "request_id": ctx.request_id,
+    return {"ip": ctx.ip, "request_id": ctx.request_id, "token_version": callers.token_version(session, p),
             "principal": {"user_id": p.user_id, "user_uuid": p.user_uuid, "email": p.email, "role": p.role,
                           "scopes": sorted(p.scopes), "key_id": p.key_id, "key_prefix": p.key_prefix}}
 
 
-def job_context(payload: dict) -> Context:
-    """The Context of the caller an `identity` payload names."""
+def claimed_context(payload: dict) -> Context:
+    """The Context of the caller an `identity` payload names, as it was when they asked."""
     from cloudfold.domain.context import Principal
 
     principal = Principal(**{**payload["principal"], "scopes": frozenset(payload["principal"]["scopes"])})
     return Context(principal=principal, ip=payload.get("ip"), request_id=payload.get("request_id"))
 
 
+def job_context(payload: dict, session: Session) -> Context:
+    """The caller's Context with their rights now (user active, key live, session not ended by a
+    password reset, scopes within the current role); Forbidden("caller no longer authorised")
+    otherwise, before the job changes anything."""
+    claimed = claimed_context(payload)
+    principal = callers.recheck(session, claimed.principal, payload.get("token_version"))
+    return Context(principal=principal, ip=claimed.ip, request_id=claimed.request_id)
+
+
 @job("resource.action")
 def action_job(jctx: JobContext, payload: dict) -> dict:
-    ctx = job_context(payload)
     runtime = jctx.services
     with jctx.sessions() as session:
+        ctx = job_context(payload, session)
         resource = session.get(Resource, payload["resource_id"])
         if resource is None:
             raise LookupError("the resource is no longer in the inventory")

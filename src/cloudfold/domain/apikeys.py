@@ -11,6 +11,7 @@ from cloudfold.db.base import utcnow
 from cloudfold.db.models import ApiKey, User
 from cloudfold.domain import audit
 from cloudfold.domain.context import Context, Principal
+from cloudfold.domain.policy import callers
 from cloudfold.errors import Forbidden, NotFound
 from cloudfold.security.scopes import scopes_for_role
 from cloudfold.security.tokens import new_api_key
@@ -69,6 +70,7 @@ def revoke(session: Session, ctx: Context, key_id: str) -> None:
     key.revoked_at = utcnow()
     audit.record(session, ctx, "apikey.revoke", target=f"apikey:{key.id}")
     session.commit()
+    callers.changed(key.user_id)  # open sockets on this key close now
 
 
 def rotate(session: Session, ctx: Context, key_id: str, action: str = "rotate") -> tuple[ApiKey, str]:
@@ -86,6 +88,7 @@ def rotate(session: Session, ctx: Context, key_id: str, action: str = "rotate") 
     old.replaced_by = new.id
     audit.record(session, ctx, f"apikey.{action}", target=f"apikey:{old.id}", detail={"new_key_id": new.id})
     session.commit()
+    callers.changed(old.user_id)
     return new, key
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from cloudfold.db.models import AuditEvent
+from cloudfold.domain import policy
 from cloudfold.domain.context import Context, Principal
 from cloudfold.security.redact import redact, redact_value
 
@@ -44,7 +45,7 @@ def record(
 
 
 def _visible(stmt, viewer: Principal):
-    return stmt if viewer.is_admin else stmt.where(AuditEvent.actor_user_id == viewer.user_id)
+    return policy.audit_events(stmt, viewer)
 
 
 def recent(

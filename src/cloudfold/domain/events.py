@@ -65,8 +65,13 @@ class InProcessBus:
 
 
 def resource_change(action: str, resource, **extra: Any) -> dict[str, Any]:
-    """Seed 001's event: {"type": "resource_change", "action", "resource_id", "provider_id"}."""
+    """Seed 001's event: {"type": "resource_change", "action", "resource_id", "provider_id"},
+    plus what `policy.may_hear` needs to pick its listeners (keys starting with "_", which
+    `wire` drops)."""
+    from cloudfold.domain import policy
+
     return {
+        **policy.event_facts(resource),
         "type": "resource_change",
         "action": action,
         "resource_id": str(resource.id),
@@ -76,3 +81,8 @@ def resource_change(action: str, resource, **extra: Any) -> dict[str, Any]:
         "status": resource.status,
         **extra,
     }
+
+
+def wire(event: dict[str, Any]) -> dict[str, Any]:
+    """An event as listeners receive it: without the internal facts (keys starting with "_")."""
+    return {k: v for k, v in event.items() if not k.startswith("_")}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import as_record_id
 from cloudfold.db.models import Account, Resource
-from cloudfold.domain import accounts, audit, events
+from cloudfold.domain import audit, events, policy
 from cloudfold.domain.context import Context, Principal
 from cloudfold.errors import BadRequest, NotFound
 
@@ -35,13 +35,9 @@ class Filters:
 
 
 def scoped(session: Session, viewer: Principal, stmt: Select) -> Select:
-    ids = accounts.visible_ids(session, viewer)
-    if ids is None:
-        return stmt
-    # a record someone made through cloudfold (manual, or a seed 003 object) is theirs alone
-    mine = Resource.owner_id.is_(None) | (Resource.owner_id == viewer.user_id)
-    return stmt.where(or_(Resource.account_id.in_(ids) & mine,
-                          (Resource.account_id.is_(None)) & (Resource.owner_id == viewer.user_id)))
+    """The records the viewer may see (`domain/policy`: synced records follow their account's
+    owner, a record someone made through cloudfold is theirs alone)."""
+    return policy.resources(stmt, viewer)
 
 
 def _filtered(session: Session, viewer: Principal, f: Filters, stmt: Select, in_id_order: bool = False) -> Select:
@@ -115,6 +111,7 @@ REQUIRED = ("name", "status", "metadata", "tags")  # a record always has these: 
 
 
 def update(session: Session, ctx: Context, bus: events.EventBus, row: Resource, changes: dict[str, Any]) -> Resource:
+    policy.check(ctx.principal, policy.CHANGE, row)
     nulls = sorted(k for k in REQUIRED if k in changes and changes[k] is None)
     if nulls:
         raise BadRequest(f"{', '.join(nulls)} cannot be null")
@@ -131,6 +128,7 @@ def update(session: Session, ctx: Context, bus: events.EventBus, row: Resource, 
 
 
 def delete(session: Session, ctx: Context, bus: events.EventBus, row: Resource) -> None:
+    policy.check(ctx.principal, policy.DELETE, row)
     event = events.resource_change("delete", row)
     session.delete(row)
     audit.record(session, ctx, "resource.delete", target=f"resource:{row.id}",

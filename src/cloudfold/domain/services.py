@@ -21,10 +21,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cloudfold.db.models import Account, Resource
-from cloudfold.domain import accounts, actions, audit, events, inventory, usage
+from cloudfold.domain import accounts, actions, audit, events, inventory, policy, usage
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers.base import DriverError, DriverNotImplemented, DriverUnavailable, LogLine
-from cloudfold.errors import BadRequest, CloudfoldError, NotFound, ServiceUnavailable, UpstreamError
+from cloudfold.errors import BadRequest, CloudfoldError, Forbidden, NotFound, ServiceUnavailable, UpstreamError
 from cloudfold.security.secretbox import SecretBox
 from cloudfold.settings import Settings
 
@@ -323,15 +323,21 @@ class ContainerLogs:
 def logs(session: Session, viewer: Principal, box: SecretBox, settings: Settings, ref: str,
          tail: int) -> tuple[Service, list[ContainerLogs]]:
     """The last `tail` lines of each container of a service. A container whose provider cannot
-    read logs, or that is gone, gets an `error`; an unreachable provider is a 503."""
+    read logs, or that is gone, gets an `error`; an unreachable provider is a 503. Logs need
+    the right to change a container (they hold what its programs print: commands, secrets),
+    not just to see it: 403 when the caller may change none of the service's containers."""
     svc = get(session, viewer, ref)
+    allowed = {c.resource.id for c in svc.containers if policy.may(viewer, policy.CHANGE, c.resource)}
+    if not allowed:
+        raise Forbidden("Reading a container's logs needs the right to change it: an admin's, or its owner's")
     out: list[ContainerLogs] = []
     with ExitStack() as stack:
         drivers: dict[int, Any] = {}
         for c in svc.containers:
             account = c.resource.account
-            if account is None:
-                out.append(ContainerLogs(c, [], "tracked by hand: no provider to read logs from"))
+            if c.resource.id not in allowed or account is None:
+                out.append(ContainerLogs(c, [], "tracked by hand: no provider to read logs from" if account is None
+                                         else "not yours: logs need the right to change the container"))
                 continue
             try:
                 if account.id not in drivers:

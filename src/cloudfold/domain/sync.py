@@ -17,10 +17,10 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
-from cloudfold.db.models import Account, Resource, Task
+from cloudfold.db.models import Account, Resource, Task, User
 from cloudfold.domain import accounts, events, runtime_settings, tasks
 from cloudfold.drivers import registry
-from cloudfold.drivers.base import Discovered
+from cloudfold.drivers.base import OWNER_LABEL, Discovered
 from cloudfold.jobs.registry import JobContext, job
 
 BACKOFF_BASE_S = 30
@@ -122,8 +122,26 @@ def upsert_page(session: Session, account: Account, page: list[Discovered], gene
     if inserts:
         ids = session.scalars(insert(Resource).returning(Resource.id), inserts).all()
         changes.extend(("create", i) for i in ids)
+    _claim_owners(session, account, page)
     session.commit()
     return changes
+
+
+def _claim_owners(session: Session, account: Account, page: list[Discovered]) -> None:
+    """An object labelled with the uuid of the user who made it through cloudfold
+    (`OWNER_LABEL`) is that user's record, never an unowned (shared) one."""
+    by_owner: dict[str, list[str]] = {}
+    for d in page:
+        if (d.tags or {}).get(OWNER_LABEL):
+            by_owner.setdefault(str(d.tags[OWNER_LABEL]), []).append(d.external_id)
+    if not by_owner:
+        return
+    ids = {u: i for u, i in session.execute(select(User.uuid, User.id).where(User.uuid.in_(list(by_owner))))}
+    for owner_uuid, external_ids in by_owner.items():
+        if owner_uuid in ids:
+            session.execute(update(Resource).where(Resource.account_id == account.id, Resource.owner_id.is_(None),
+                                                   Resource.external_id.in_(external_ids))
+                            .values(owner_id=ids[owner_uuid]))
 
 
 def _mark_vanished(session: Session, account: Account, generation: int) -> list[int]:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Task, TaskLog
+from cloudfold.domain import policy
 from cloudfold.domain.context import Principal
 from cloudfold.errors import NotFound
 
@@ -25,8 +26,9 @@ def create(session: Session, name: str, payload: dict[str, Any], owner_id: int |
 
 def get_visible(session: Session, viewer: Principal, task_id: str) -> Task:
     task = session.get(Task, task_id)
-    if task is None or (not viewer.is_admin and task.owner_id != viewer.user_id):
+    if task is None:
         raise NotFound("Task not found")
+    policy.check(viewer, policy.SEE, task, "Task")
     return task
 
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 KINDS = ("vm", "container", "storage", "network", "subnet", "volume", "dns_zone", "dns_record")
 ACTIONS = ("start", "stop", "reboot", "reset", "terminate")
+OWNER_LABEL = "cloudfold.owner"  # tag: the uuid of the user who made the object through cloudfold
 
 
 @dataclass

@@ -27,7 +27,7 @@ from cloudfold.db.models import CloudObject
 from cloudfold.domain import actions, inventory, proxicloud, templates
 from cloudfold.domain.localcloud import core, instances
 from cloudfold.domain.localcloud.core import Cloud
-from cloudfold.errors import BadRequest, Conflict, NotFound
+from cloudfold.errors import BadRequest, Conflict, Forbidden, NotFound
 from cloudfold.jobs.registry import JobContext, job
 
 HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -159,7 +159,7 @@ def create(cloud: Cloud, queue, req: CreateRequest) -> dict[str, Any]:
     launch = to_launch(cloud, req)
     plan = instances.plan(cloud, launch)
     obj = instances.reserve(cloud, plan, launch.name, VIA)
-    payload = {"object_id": obj.id, "launch": asdict(launch), **actions.identity(cloud.ctx)}
+    payload = {"object_id": obj.id, "launch": asdict(launch), **actions.identity(cloud.ctx, cloud.session)}
     try:
         task_id = queue.enqueue("container.create", payload, cloud.principal.user_id)
     except Exception as exc:
@@ -170,14 +170,19 @@ def create(cloud: Cloud, queue, req: CreateRequest) -> dict[str, Any]:
 
 @job("container.create")
 def create_job(jctx: JobContext, payload: dict) -> dict:
-    ctx = actions.job_context(payload)
     runtime = jctx.services
     launch = instances.Launch(**payload["launch"])
     with jctx.sessions() as session:
-        cloud = Cloud(session, ctx, runtime.events, runtime.secretbox, jctx.settings)
+        cloud = Cloud(session, actions.claimed_context(payload), runtime.events, runtime.secretbox, jctx.settings)
         obj = session.get(CloudObject, payload["object_id"])
         if obj is None:
             raise NotFound("the reserved container record is gone")
+        try:
+            cloud.ctx = actions.job_context(payload, session)  # the caller's rights now
+        except Forbidden as exc:
+            jctx.log(f"create refused: {exc.message}")
+            core.abandon(cloud, obj, exc.message)
+            raise
         vmid = inventory.vmid_of(obj.resource)
         jctx.log(f"creating container {launch.name} (vmid {vmid}) from template {launch.extra['template']} "
                  f"(image {launch.image}): {launch.cpu:g} cores, {launch.memory} MB memory, {launch.swap} MB swap")

@@ -2,7 +2,9 @@
 and recording an engine object as an inventory Resource plus its seed 003 CloudObject.
 
 Ownership: lists show the caller's own objects (seed 003: "owned by the authenticated
-user"); one object by id is visible to its owner and to admins, anyone else gets 404.
+user"); one object by id is visible to its owner and to admins, anyone else gets 404
+(`domain/policy`). Engine objects made here carry the maker's uuid (`cloudfold.owner`), so a
+sync gives a container cloudfold made its owner even when its record was lost.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import new_uuid, utcnow
 from cloudfold.db.models import Account, CloudObject, Resource
-from cloudfold.domain import accounts, audit, events
+from cloudfold.domain import accounts, audit, events, policy
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers.base import Discovered, DriverError, DriverUnavailable
 from cloudfold.drivers.local.driver import LocalDriver
@@ -78,6 +80,7 @@ def engine(cloud: Cloud, account: Account) -> Iterator[LocalDriver]:
     missing image, 409 for a taken port or an address range the engine already uses)."""
     try:
         with accounts.driver(account, cloud.box, cloud.settings) as driver:
+            driver.acting_for = cloud.principal.user_uuid if cloud.principal else None  # the owner label
             yield driver
     except DriverUnavailable as exc:
         raise ServiceUnavailable(f"Container engine unreachable: {exc}") from exc
@@ -119,10 +122,7 @@ def mine(cloud: Cloud, kind: str, **where: Any) -> list[CloudObject]:
 
 
 def get(cloud: Cloud, kind: str, object_id: str) -> CloudObject:
-    stmt = objects(kind).where(CloudObject.id == object_id)
-    if not cloud.principal.is_admin:
-        stmt = stmt.where(CloudObject.owner_id == cloud.principal.user_id)
-    obj = cloud.session.scalar(stmt)
+    obj = cloud.session.scalar(policy.cloud_objects(objects(kind).where(CloudObject.id == object_id), cloud.principal))
     if obj is None:
         raise NotFound(f"{TITLES[kind]} {object_id!r} not found")
     return obj

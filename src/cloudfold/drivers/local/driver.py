@@ -83,6 +83,7 @@ def _imported_id(answer: str) -> str | None:
 class LocalDriver(Driver):
     provider_type = "local"
     kinds = ("container", "network", "volume")
+    acting_for: str | None = None  # the uuid of the user objects are made for (provision.labels)
 
     def __init__(self, account) -> None:
         super().__init__(account)

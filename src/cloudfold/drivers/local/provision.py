@@ -22,7 +22,7 @@ from typing import Any
 from docker.errors import NotFound
 from docker.types import IPAMConfig, IPAMPool
 
-from cloudfold.drivers.base import Discovered, DriverError, DriverUnavailable
+from cloudfold.drivers.base import OWNER_LABEL, Discovered, DriverError, DriverUnavailable
 from cloudfold.drivers.local import mapping
 from cloudfold.drivers.local.driver import LocalDriver
 
@@ -52,9 +52,17 @@ class ObjectMissing(DriverError):
     """An engine object the new one needs (a network, a volume) is gone from the engine."""
 
 
+
+
 def labels(driver: LocalDriver, kind: str, object_id: str) -> dict[str, str]:
+    """The account's labels plus cloudfold's own: kind, object id, and the maker's user uuid
+    (``driver.acting_for``, set by the domain that opened the driver), by which a sync gives
+    the object its owner."""
     extra = driver.account.config.get("labels") or {}
-    return {**{str(k): str(v) for k, v in extra.items()}, mapping.KIND_LABEL: kind, "cloudfold.id": object_id}
+    own = {mapping.KIND_LABEL: kind, "cloudfold.id": object_id}
+    if getattr(driver, "acting_for", None):
+        own[OWNER_LABEL] = driver.acting_for
+    return {**{str(k): str(v) for k, v in extra.items()}, **own}
 
 
 # -- networks --------------------------------------------------------------------------
