@@ -13,6 +13,7 @@ from cloudfold.db.base import utcnow
 from cloudfold.db.models import ApiKey, PasswordResetToken
 from cloudfold.domain import audit, users
 from cloudfold.domain.context import Context
+from cloudfold.domain.policy import callers
 from cloudfold.errors import BadRequest
 from cloudfold.notify.base import Notifier
 from cloudfold.security.passwords import hash_password
@@ -92,3 +93,4 @@ def reset(session: Session, ctx: Context, token: str, new_password: str, revoke_
     audit.record(session, ctx, "auth.reset_password", target=f"user:{user.uuid}", actor=user.email,
                  detail={"revoke_api_keys": revoke_api_keys, "revoked_keys": revoked})
     session.commit()
+    callers.changed(user.id)  # this process's open sockets of the user close now, not at their next check

@@ -18,6 +18,7 @@ from cloudfold.db.base import utcnow
 from cloudfold.db.models import ApiKey, RevokedToken
 from cloudfold.domain import audit
 from cloudfold.domain.context import Context
+from cloudfold.domain.policy import callers
 from cloudfold.errors import BadRequest
 
 MAX_JWT_LIFETIME = timedelta(days=2)  # a jti without a known expiry is kept this long
@@ -33,6 +34,7 @@ def logout(session: Session, ctx: Context) -> None:
             session.commit()
         except IntegrityError:  # a concurrent logout with the same token got there first
             session.rollback()
+        callers.changed(principal.user_id)  # sockets on this session close now
         return
     key = session.get(ApiKey, principal.key_id) if principal.key_id else None
     if key is None or key.kind != "login":
@@ -41,6 +43,7 @@ def logout(session: Session, ctx: Context) -> None:
     key.revoked_at = utcnow()
     audit.record(session, ctx, "auth.logout", target=f"apikey:{key.id}", detail={"token": "api_key"})
     session.commit()
+    callers.changed(principal.user_id)
 
 
 def drop_expired(session: Session) -> int:
