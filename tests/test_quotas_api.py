@@ -138,3 +138,26 @@ def test_quota_defaults_from_the_environment(tmp_path, monkeypatch):
     settings = Settings(data_dir=tmp_path)
     assert settings.quota_defaults == {"vpcs": 3, "host_ports": 0}
     assert settings.publish_ports == range(30000, 30100)
+
+
+def test_quota_cli(tmp_path, database_url):
+    import json
+    import os
+
+    from serve_process import run_cli
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFOLD_")}
+    env.update(CLOUDFOLD_DATA_DIR=str(tmp_path / "cfdata"), CLOUDFOLD_DATABASE_URL=database_url,
+               CLOUDFOLD_QUOTA_DEFAULTS='{"subnets": 4}')
+    run_cli(env, "user", "create", "dev@example.com", "--password", "s3cret-pass")
+    shown = json.loads(run_cli(env, "quota", "show").stdout)["quotas"]
+    assert shown["subnets"]["limit"] == 4 and shown["subnets"]["source"] == "settings"
+    assert json.loads(run_cli(env, "quota", "set", "vpcs=2").stdout)["quotas"]["vpcs"]["source"] == "admin"
+    mine = json.loads(run_cli(env, "quota", "set", "instances=1", "vpcs=none", "--user", "dev@example.com").stdout)
+    assert mine["enforced"] is True and mine["quotas"]["instances"] == {**mine["quotas"]["instances"], "limit": 1,
+                                                                        "used": 0, "source": "user"}
+    assert mine["quotas"]["vpcs"]["limit"] == 2
+    for bad in (["set", "nope=1"], ["set", "vpcs=-1"], ["set", "vpcs"], ["set", "vpcs=x"],
+                ["show", "--user", "nobody@example.com"]):
+        proc = run_cli(env, "quota", *bad, ok=False)
+        assert proc.returncode == 1 and proc.stderr.startswith("error:"), proc

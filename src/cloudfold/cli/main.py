@@ -6,6 +6,7 @@ import typer
 
 from cloudfold import __version__
 from cloudfold.cli.images import app as images_app
+from cloudfold.cli.quotas import app as quota_app
 
 app = typer.Typer(help="cloudfold: one self-hosted control plane for many clouds.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
@@ -17,6 +18,7 @@ app.add_typer(credentials_app, name="credentials")
 app.add_typer(images_app, name="images")
 tasks_app = typer.Typer(help="Follow background tasks.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(quota_app, name="quota")
 
 
 def _settings():
