@@ -187,3 +187,15 @@ def test_concurrent_requests_never_exceed_a_limit(client, member, admin, make_cl
     assert len(client.get("/vpcs", headers=member.headers).json()) == 3
     assert len(client.get("/volumes", headers=member.headers).json()) == 2
     assert engine_objects(engine)[1] == 2
+
+
+def test_seed_004_containers_count_as_instances(client, admin, engine):
+    """POST /api/containers is admin-only, so its maker is never limited, but what it makes is
+    counted with the instances (the one instance core claims both)."""
+    from inventory_support import wait_task
+    from test_proxicloud_create import _create, _host
+
+    client.put("/api/quotas", json={"instances": 0}, headers=admin.headers)
+    made = _create(client, admin, hostname=_host(), cores=1, memory=64)
+    assert wait_task(admin, made["task_id"])["status"] == "succeeded"
+    assert usage(admin) == {**usage(admin), "instances": 1, "vcpus": 1, "memory_mb": 64}
