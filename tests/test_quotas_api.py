@@ -77,6 +77,9 @@ def test_who_may_read_and_change_quotas(client, admin, make_account):
     assert_error(client.get("/api/quotas/me"), 401, "UNAUTHORIZED")
     assert_error(client.put("/api/users/999999/quotas", json={"vpcs": 1}, headers=admin.headers), 404, "NOT_FOUND")
     assert_error(client.get("/api/users/abc/quotas", headers=admin.headers), 422, "BAD_REQUEST")
+    for huge in (0, -1, 2**63):
+        assert_error(client.get(f"/api/users/{huge}/quotas", headers=admin.headers), 404, "NOT_FOUND")
+        assert_error(client.put(f"/api/users/{huge}/quotas", json={"vpcs": 1}, headers=admin.headers), 404, "NOT_FOUND")
     # nothing changed
     assert client.get("/api/quotas/me", headers=first.headers).json()["quotas"]["vpcs"]["limit"] == 5
     assert client.get("/api/quotas", headers=admin.headers).json()["quotas"]["vpcs"]["source"] == "built-in"

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloudfold.db.base import as_record_id
 from cloudfold.db.models import QuotaDefault, QuotaOverride, User
 from cloudfold.domain import audit
 from cloudfold.domain.context import Context, Principal
@@ -97,7 +98,8 @@ def set_defaults(session: Session, ctx: Context, changes: Any) -> None:
 def user(session: Session, user_id: int, viewer: Principal | None = None) -> User:
     """The user (404 when unknown, or when ``viewer`` is neither that user nor an admin: the
     same answer, so no one learns which ids exist)."""
-    found = session.get(User, user_id)
+    number = as_record_id(user_id)
+    found = session.get(User, number) if number is not None else None
     if found is None or (viewer is not None and not viewer.is_admin and viewer.user_id != user_id):
         raise NotFound("User not found")
     return found
