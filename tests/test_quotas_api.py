@@ -22,7 +22,7 @@ def user_id(account) -> int:
 
 
 def test_defaults_from_code_settings_and_admins(make_client, make_account):
-    client = make_client(quota_defaults={"vpcs": 2})
+    client = make_client(quota_defaults={"vpcs": 2, "monitors": 3})  # a quota a later release adds: ignored
     admin, member = make_account("admin", client), make_account("member", client)
     quotas = client.get("/api/quotas", headers=admin.headers).json()["quotas"]
     assert set(quotas) == NAMES
@@ -164,3 +164,19 @@ def test_quota_cli(tmp_path, database_url):
                 ["show", "--user", "nobody@example.com"]):
         proc = run_cli(env, "quota", *bad, ok=False)
         assert proc.returncode == 1 and proc.stderr.startswith("error:"), proc
+
+
+def test_a_capability_adds_a_quota_with_one_registration(client, admin, member):
+    from cloudfold.domain import quotas
+
+    quotas.register("widgets", 4, "Widgets (a later capability)")(lambda session, user_id: 3)
+    try:
+        assert client.get("/api/quotas", headers=admin.headers).json()["quotas"]["widgets"] == {
+            "limit": 4, "source": "built-in", "description": "Widgets (a later capability)"}
+        assert client.put("/api/quotas", json={"widgets": 2}, headers=admin.headers).status_code == 200
+        mine = client.get("/api/quotas/me", headers=member.headers).json()["quotas"]["widgets"]
+        assert mine == {**mine, "limit": 2, "used": 3, "source": "admin"}
+        with pytest.raises(ValueError):
+            quotas.register("widgets", 1, "twice")(lambda session, user_id: 0)
+    finally:
+        del quotas.REGISTRY["widgets"]

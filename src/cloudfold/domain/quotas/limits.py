@@ -21,6 +21,7 @@ from cloudfold.settings import Settings
 
 log = logging.getLogger(__name__)
 MAXIMUM = 1_000_000_000  # fits every database's integer column
+_warned: set[str] = set()  # unknown names in the quota_defaults setting, logged once per process
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ def defaults(session: Session, settings: Settings) -> dict[str, Limit]:
     for name, value in settings.quota_defaults.items():
         if name in out:
             out[name] = Limit(name, value, "settings")
-        else:
+        elif name not in _warned:
+            _warned.add(name)
             log.warning("quota_defaults names an unknown quota %r; ignored", name)
     for row in session.scalars(select(QuotaDefault)):
         if row.name in out:
