@@ -199,3 +199,16 @@ def test_seed_004_containers_count_as_instances(client, admin, engine):
     made = _create(client, admin, hostname=_host(), cores=1, memory=64)
     assert wait_task(admin, made["task_id"])["status"] == "succeeded"
     assert usage(admin) == {**usage(admin), "instances": 1, "vcpus": 1, "memory_mb": 64}
+
+
+def test_concurrent_instances_never_exceed_a_limit(client, member, admin, make_client, engine_socket, engine):
+    """The claim holds the user's lock across the engine's create, until the record is stored."""
+    replica = make_client(auto_register_local=True, docker_host=engine_socket, local_vpc_pool=POOL)
+    clients = [client, replica]
+    allow(admin, member, instances=2)
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        answers = list(pool.map(lambda n: clients[n % 2].post("/instances", json=instance_body(cpu=0.1, memory=16),
+                                                              headers=member.headers), range(5)))
+    assert sorted(r.status_code for r in answers) == [201] * 2 + [403] * 3, [r.text for r in answers]
+    assert len(client.get("/instances", headers=member.headers).json()) == 2
+    assert engine_objects(engine)[0] == 2
