@@ -11,6 +11,7 @@ import uuid
 import docker
 import pytest
 
+from cloudfold.settings import Settings
 from engine import IMAGE, TEST_LABELS
 
 # one label for this module's objects, so a test removes only what the local cloud made
@@ -51,9 +52,16 @@ def remove_labelled(engine_socket: str, labels: dict[str, str]) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free host port members may publish (inside the default `publish_port_range`)."""
+    low, high = (int(p) for p in Settings.model_fields["publish_port_range"].default.split("-"))
+    while True:
+        port = random.randint(low, high)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def make(account, path: str, body: dict, status: int = 201) -> dict:
@@ -73,3 +81,10 @@ def launch(account, subnet: dict | None = None, command=("sleep", "300"), **fiel
     if subnet is not None:
         body["subnet_id"] = subnet["id"]
     return make(account, "/instances", body)
+
+
+def allow(admin, account, **limits: int) -> None:
+    """An admin overrides ``account``'s quota limits (e.g. vpcs=8)."""
+    user_id = account.client.get("/api/quotas/me", headers=account.headers).json()["user_id"]
+    r = admin.client.put(f"/api/users/{user_id}/quotas", json=limits, headers=admin.headers)
+    assert r.status_code == 200, r.text

@@ -212,7 +212,7 @@ def test_faults_answer_clearly_and_leave_nothing_behind(client, member, make_acc
 
     # a host port held by someone else: the engine's start fails, the container is removed
     with socket.socket() as held:
-        held.bind(("127.0.0.1", 0))
+        held.bind(("127.0.0.1", free_port()))
         held.listen()
         body = assert_error(launch_raw(client, h, subnet_id=sub["id"], ports=f"{held.getsockname()[1]}:8080"),
                             409, "CONFLICT")

@@ -7,7 +7,16 @@ import ipaddress
 
 from conftest import assert_error
 from inventory_support import sync
-from localcloud_support import POOL, POOL_OCTET, client, labelled_local_account, launch, make, vpc_with_subnet  # noqa: F401
+from localcloud_support import (  # noqa: F401
+    POOL,
+    POOL_OCTET,
+    allow,
+    client,
+    labelled_local_account,
+    launch,
+    make,
+    vpc_with_subnet,
+)
 import pytest
 
 pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
@@ -132,10 +141,11 @@ def test_a_sync_keeps_local_cloud_records_whole(client, member, admin):
         assert len([r for r in rows if obj["id"][:8] in r["name"]]) == 1
 
 
-def test_concurrent_vpcs_get_distinct_ranges(client, member, make_client, engine_socket):
+def test_concurrent_vpcs_get_distinct_ranges(client, member, admin, make_client, engine_socket):
     """Two apps on one database stand for two replicas: nothing but the database is shared."""
     from concurrent.futures import ThreadPoolExecutor
 
+    allow(admin, member, vpcs=8)
     replica = make_client(auto_register_local=True, docker_host=engine_socket, local_vpc_pool=POOL)
     clients = [client, replica]
 
@@ -160,7 +170,7 @@ def test_a_subnet_network_removed_behind_our_back_gives_409(client, member, engi
     _, sub = vpc_with_subnet(member)
     (net,) = engine.networks.list(filters={"label": f"cloudfold.id={sub['id']}"})
     net.remove()
-    for ports in (None, "18999:8080"):
+    for ports in (None, "28999:8080"):
         body = assert_error(client.post("/instances", json={"name": "x", "image": "localhost/cloudfold-busybox:test",
                                                             "subnet_id": sub["id"], "ports": ports},
                                         headers=member.headers), 409, "CONFLICT")

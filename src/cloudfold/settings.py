@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from limits import parse as parse_rate
-from pydantic import Field, field_validator
+from pydantic import Field, NonNegativeInt, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from cloudfold import rfc1918
 
 
 def default_data_dir() -> Path:
@@ -87,6 +89,10 @@ class Settings(BaseSettings):
     local_vpc_pool: str = "10.100.0.0/16"
     local_vpc_prefix: int = Field(24, ge=8, le=28)
     local_publish_ip: str = "127.0.0.1"  # where instances' ports are published on the host
+    publish_port_range: str = "20000-29999"  # the host ports members may publish ("LOW-HIGH"); admins any
+
+    # per-user quotas (domain/quotas): limits over the built-in defaults, e.g. {"vpcs": 3}
+    quota_defaults: dict[str, NonNegativeInt] = Field(default_factory=dict)
 
     @field_validator("rate_limit_default", "rate_limit_auth", "rate_limit_actions", "rate_limit_login_account")
     @classmethod
@@ -99,8 +105,24 @@ class Settings(BaseSettings):
     def _valid_pool(cls, value: str) -> str:
         import ipaddress
 
-        ipaddress.IPv4Network(value)  # raises ValueError on a malformed or host-bits-set CIDR
+        net = ipaddress.IPv4Network(value)  # raises ValueError on a malformed or host-bits-set CIDR
+        if not rfc1918.contains(net):
+            raise ValueError(f"local_vpc_pool {value} is not inside a private range (RFC 1918: {rfc1918.NAMES})")
         return value
+
+    @field_validator("publish_port_range")
+    @classmethod
+    def _valid_port_range(cls, value: str) -> str:
+        low, sep, high = value.partition("-")
+        if not (sep and low.strip().isdigit() and high.strip().isdigit()
+                and 1 <= int(low) <= int(high) <= 65535):
+            raise ValueError(f"publish_port_range {value!r} is not LOW-HIGH with 1 <= LOW <= HIGH <= 65535")
+        return f"{int(low)}-{int(high)}"
+
+    @property
+    def publish_ports(self) -> range:
+        low, _, high = self.publish_port_range.partition("-")
+        return range(int(low), int(high) + 1)
 
     @classmethod
     def settings_customise_sources(

@@ -27,6 +27,7 @@ from cloudfold.api.faces import (
     invitations,
     node,
     providers,
+    quotas,
     resources,
     services,
     settings as settings_face,
@@ -45,7 +46,7 @@ from cloudfold.settings import Settings
 
 ROUTERS = [index, health, auth_login, auth_users, invitations, apikeys, audit, tasks, providers, credentials, resources,
            inventory, dashboard, vms, containers, containers_read, node, services, topology, templates,
-           settings_face, instances, vpcs, volumes, ws]
+           settings_face, instances, vpcs, volumes, quotas, ws]
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""

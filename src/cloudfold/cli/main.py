@@ -9,6 +9,7 @@ import os
 from cloudfold import __version__
 from cloudfold.cli.accounts import invite_app, outbox_app
 from cloudfold.cli.images import app as images_app
+from cloudfold.cli.quotas import app as quota_app
 
 app = typer.Typer(help="cloudfold: one self-hosted control plane for many clouds.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
@@ -22,6 +23,7 @@ tasks_app = typer.Typer(help="Follow background tasks.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(invite_app, name="invite")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(quota_app, name="quota")
 
 
 @app.callback()

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import as_record_id, utcnow
 from cloudfold.db.models import Account, Resource
-from cloudfold.domain import audit, policy
+from cloudfold.domain import audit, policy, quotas
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import AccountSpec, Driver, DriverError, DriverNotImplemented, InvalidCredentials
@@ -138,6 +138,7 @@ def create(
     config: dict[str, Any] | None = None,
     owner_id: int | None = None,
 ) -> Account:
+    quotas.claim(session, settings, ctx.principal, {"accounts": 1})
     _check_type(provider_type)
     slug = slug or f"{provider_type}-{uuid.uuid4().hex[:8]}"
     if not SLUG.match(slug):

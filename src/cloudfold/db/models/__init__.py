@@ -6,6 +6,7 @@ from cloudfold.db.models.idempotency import IdempotencyRecord
 from cloudfold.db.models.invitations import Invitation, RevokedToken
 from cloudfold.db.models.localcloud import CloudObject
 from cloudfold.db.models.outbox import OutboxMessage
+from cloudfold.db.models.quotas import QuotaDefault, QuotaOverride
 from cloudfold.db.models.resources import Resource, ResourceAction, SettingValue
 from cloudfold.db.models.tasks import Task, TaskLog
 from cloudfold.db.models.users import ApiKey, PasswordResetToken, User
@@ -23,6 +24,8 @@ __all__ = [
     "RevokedToken",
     "OutboxMessage",
     "PasswordResetToken",
+    "QuotaDefault",
+    "QuotaOverride",
     "Task",
     "TaskLog",
     "User",

@@ -158,6 +158,7 @@ def create(cloud: Cloud, queue, req: CreateRequest) -> dict[str, Any]:
     """Check and reserve now, create in a `container.create` job: {vmid, name, task_id, status}."""
     launch = to_launch(cloud, req)
     plan = instances.plan(cloud, launch)
+    instances.claim(cloud, plan)
     obj = instances.reserve(cloud, plan, launch.name, VIA)
     payload = {"object_id": obj.id, "launch": asdict(launch), **actions.identity(cloud.ctx, cloud.session)}
     try:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import new_uuid, utcnow
 from cloudfold.db.models import Account, CloudObject, Resource
-from cloudfold.domain import accounts, audit, events, policy
+from cloudfold.domain import accounts, audit, events, policy, quotas
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers.base import Discovered, DriverError, DriverUnavailable
 from cloudfold.drivers.local.driver import LocalDriver
@@ -86,8 +86,8 @@ def engine(cloud: Cloud, account: Account) -> Iterator[LocalDriver]:
         raise ServiceUnavailable(f"Container engine unreachable: {exc}") from exc
     except ImageMissing as exc:
         raise BadRequest(str(exc)) from exc
-    except PortTaken as exc:
-        raise Conflict(f"A host port is already in use: {exc}") from exc
+    except PortTaken as exc:  # not the engine's words: they would name the port and address
+        raise Conflict(quotas.NOT_AVAILABLE) from exc
     except ObjectMissing as exc:
         raise Conflict(str(exc)) from exc
     except DriverError as exc:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudfold.db.models import CloudObject
-from cloudfold.domain import actions, services
+from cloudfold.domain import actions, quotas, services
 from cloudfold.domain.localcloud import core, networks, volumes
 from cloudfold.domain.localcloud.core import Cloud
 from cloudfold.drivers.base import Discovered
@@ -116,7 +116,7 @@ def _check_ports_free(cloud: Cloud, account_id: int, ports: list[tuple[int, int,
             continue
         clash = wanted & {(h, p) for h, _, p in (tuple(x) for x in other.spec.get("ports") or [])}
         if clash:
-            raise Conflict(f"host port {sorted(clash)[0][0]} is already published by another instance")
+            raise Conflict(quotas.NOT_AVAILABLE)  # the same answer as a port taken on the host
 
 
 def _check_capacity(driver, launch: Launch) -> None:
@@ -133,6 +133,7 @@ def plan(cloud: Cloud, launch: Launch, object_id: str | None = None) -> Plan:
     vpc, subnet = _placement(cloud, launch)
     account = subnet.resource.account if subnet is not None else core.local_account(cloud)
     ports = parse_ports(launch.ports)
+    quotas.check_publish(cloud.settings, cloud.principal, (h for h, _, _ in ports))
     mounts = _mounts(cloud, launch.volumes)
     _check_ports_free(cloud, account.id, ports)
     if launch.swap is not None and (launch.swap < 0 or launch.memory is None):
@@ -207,8 +208,16 @@ def _store(cloud: Cloud, plan: Plan, name: str, found: Discovered, reserved: Clo
                        subnet_id=plan.subnet.id if plan.subnet else None, spec=plan.spec, undo=undo)
 
 
+def claim(cloud: Cloud, plan: Plan) -> None:
+    """Count the planned instance against the caller's quotas (403 when over), holding their
+    lock until the record is stored (`quotas.claim`)."""
+    quotas.claim_object(cloud.session, cloud.settings, cloud.principal, "instance", plan.spec)
+
+
 def create(cloud: Cloud, launch: Launch) -> CloudObject:
-    return build(cloud, plan(cloud, launch), launch.name)
+    planned = plan(cloud, launch)
+    claim(cloud, planned)
+    return build(cloud, planned, launch.name)
 
 
 def list_mine(cloud: Cloud) -> list[CloudObject]:

@@ -13,7 +13,9 @@ from __future__ import annotations
 import ipaddress
 from ipaddress import IPv4Network
 
+from cloudfold import rfc1918
 from cloudfold.db.models import CloudObject
+from cloudfold.domain import quotas
 from cloudfold.domain.localcloud import core
 from cloudfold.domain.localcloud.core import Cloud
 from cloudfold.drivers.base import Discovered
@@ -28,8 +30,8 @@ def parse_cidr(text: str, what: str) -> IPv4Network:
         net = ipaddress.IPv4Network(text)
     except ValueError as exc:
         raise BadRequest(f"{what} {text!r} is not an IPv4 CIDR block: {exc}") from None
-    if not net.is_private:
-        raise BadRequest(f"{what} {text} is not a private address range (RFC 1918)")
+    if not rfc1918.contains(net):
+        raise BadRequest(f"{what} {text} is not a private address range (RFC 1918: {rfc1918.NAMES})")
     return net
 
 
@@ -46,6 +48,7 @@ def _first_free(candidates, taken: list[IPv4Network]) -> IPv4Network | None:
 def create_vpc(cloud: Cloud, name: str, cidr_block: str | None = None) -> CloudObject:
     account = core.local_account(cloud)
     core.lock_account(cloud, account)  # choosing a free range and storing it: one request at a time
+    quotas.claim_object(cloud.session, cloud.settings, cloud.principal, "vpc", {}, locked=True)
     taken = [_cidr(v) for v in cloud.session.scalars(core.objects("vpc"))]
     if cidr_block is not None:
         net = parse_cidr(cidr_block, "cidr_block")
@@ -100,6 +103,7 @@ def create_subnet(cloud: Cloud, vpc_id: str, name: str, cidr_block: str | None =
     vpc = get_vpc(cloud, vpc_id)
     account = vpc.resource.account
     core.lock_account(cloud, account)
+    quotas.claim_object(cloud.session, cloud.settings, cloud.principal, "subnet", {}, locked=True)
     outer = _cidr(vpc)
     siblings = list(cloud.session.scalars(core.objects("subnet").where(CloudObject.vpc_id == vpc.id)))
     if cidr_block is not None:

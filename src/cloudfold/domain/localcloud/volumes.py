@@ -5,6 +5,7 @@ instances that mount it, and cannot be deleted while an instance still uses it."
 from __future__ import annotations
 
 from cloudfold.db.models import CloudObject
+from cloudfold.domain import quotas
 from cloudfold.domain.localcloud import core
 from cloudfold.domain.localcloud.core import Cloud
 from cloudfold.drivers.local import provision
@@ -13,11 +14,13 @@ from cloudfold.errors import Conflict
 
 def create(cloud: Cloud, name: str, size_gb: int) -> CloudObject:
     account = core.local_account(cloud)
+    spec = {"size_gb": size_gb}
+    quotas.claim_object(cloud.session, cloud.settings, cloud.principal, "volume", spec)
     object_id = core.new_id()
     with core.engine(cloud, account) as driver:
         found = provision.create_volume(driver, core.engine_name(name, object_id), object_id, size_gb)
     return core.record(cloud, account, "volume", "volume", found, object_id=object_id, name=name,
-                       spec={"size_gb": size_gb},
+                       spec=spec,
                        undo=core.remover(cloud, account, provision.remove_volume, found.external_id))
 
 
