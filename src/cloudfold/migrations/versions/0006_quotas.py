@@ -1,7 +1,7 @@
 """quotas: admin-set default limits and per-user overrides (issue 8)
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import cloudfold.db.base
 
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
