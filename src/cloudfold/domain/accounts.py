@@ -311,9 +311,15 @@ def driver(account: Account | None, box: SecretBox, settings: Settings, *,
             yield opened
         return
     trusted = owner_trusted(account)
-    approved = _approved_for_driver(account, trusted, settings)
-    with egress.guard(settings, trusted, approved), _closing(registry.open_driver(spec(account, box, settings))) as opened:
-        yield opened
+    try:
+        approved = _approved_for_driver(account, trusted, settings)
+        with egress.guard(settings, trusted, approved), \
+                _closing(registry.open_driver(spec(account, box, settings))) as opened:
+            yield opened
+    except DriverError as exc:
+        if exc.upstream:  # for the operator's log only: never in an answer, task result or stored error
+            log.warning("provider %s: %s; the provider said: %.500s", account.slug, exc, exc.upstream)
+        raise
 
 
 @contextmanager

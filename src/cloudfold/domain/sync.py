@@ -20,7 +20,8 @@ from cloudfold.db.base import utcnow
 from cloudfold.db.models import Account, Resource, Task
 from cloudfold.domain import accounts, events, runtime_settings, tasks
 from cloudfold.drivers import registry
-from cloudfold.drivers.base import Discovered
+from cloudfold.drivers.base import Discovered, DriverError
+from cloudfold.errors import CloudfoldError
 from cloudfold.jobs.registry import JobContext, job
 
 BACKOFF_BASE_S = 30
@@ -182,6 +183,11 @@ def run_sync(ctx: JobContext, account_id: int) -> dict[str, Any]:
     return result
 
 
+def known(error: Exception) -> bool:
+    """Errors whose message is cloudfold's own words (not an SDK's view of a garbled answer)."""
+    return isinstance(error, (DriverError, CloudfoldError))
+
+
 def _record_failure(ctx: JobContext, account_id: int, error: Exception) -> None:
     with ctx.sessions() as session:
         account = session.get(Account, account_id)
@@ -191,7 +197,8 @@ def _record_failure(ctx: JobContext, account_id: int, error: Exception) -> None:
         account.sync_failures += 1
         delay = min(BACKOFF_BASE_S * 2 ** (account.sync_failures - 1), cap)
         account.last_sync_at, account.last_sync_status = utcnow(), "failed"
-        account.last_sync_error = f"{type(error).__name__}: {error}"[:1000]
+        account.last_sync_error = f"{type(error).__name__}: {error}"[:1000] if known(error) else \
+            f"unexpected answer from the provider ({type(error).__name__})"
         account.next_sync_after = utcnow() + timedelta(seconds=delay)
         session.commit()
 
@@ -209,7 +216,10 @@ def sync_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
         return run_sync(ctx, account_id)
     except Exception as exc:
         _record_failure(ctx, account_id, exc)
-        raise
+        if known(exc):
+            raise
+        # what an account answering garbage made a driver trip over may quote that answer
+        raise DriverError(f"unexpected answer from the provider ({type(exc).__name__})") from exc
     finally:
         with ctx.sessions() as session:
             again = _release(session, account_id)

@@ -35,22 +35,23 @@ def message_of(exc: ResourceException) -> str:
 
 
 def translate(exc: Exception, what: str) -> DriverError:
-    """The driver error for ``exc``, raised while doing ``what`` (e.g. "GET /nodes")."""
+    """The driver error for ``exc``, raised while doing ``what`` (e.g. "GET /nodes"). The
+    message names the call and the HTTP status; PVE's own text is kept in ``upstream`` only."""
     if isinstance(exc, DriverError):
         return exc
     if isinstance(exc, ResourceException):
         code, text = exc.status_code, message_of(exc)
         if code == 404 or (code == 500 and "does not exist" in text.lower()):
-            return GuestMissing(f"Proxmox: {text}")
+            return GuestMissing(f"Proxmox: not found ({what}): {code}", upstream=text)
         if code == 401:
-            return DriverError(f"Proxmox rejected the credentials ({what}): 401 {text}")
+            return DriverError(f"Proxmox rejected the credentials ({what}): 401", upstream=text)
         if code == 403:
-            return DriverError(f"Proxmox denied permission ({what}): 403 {text}")
+            return DriverError(f"Proxmox denied permission ({what}): 403", upstream=text)
         if code in UNREACHABLE:
-            return DriverUnavailable(f"Proxmox node unreachable ({what}): {code} {text}")
-        return DriverError(f"Proxmox API error ({what}): {code} {text}")
+            return DriverUnavailable(f"Proxmox node unreachable ({what}): {code}", upstream=text)
+        return DriverError(f"Proxmox API error ({what}): {code}", upstream=text)
     if isinstance(exc, AuthenticationError):  # password login refused at POST /access/ticket
-        return DriverError(f"Proxmox login failed: {exc}")
+        return DriverError("Proxmox login failed (POST /access/ticket)", upstream=str(exc))
     if isinstance(exc, requests.exceptions.Timeout):
         return DriverUnavailable(f"Proxmox API timed out ({what}): {exc}")
     if isinstance(exc, requests.exceptions.SSLError):
@@ -66,7 +67,7 @@ def translate(exc: Exception, what: str) -> DriverError:
         return DriverUnavailable(f"Proxmox API connection failed ({what}): {exc}")
     if isinstance(exc, NotImplementedError):  # proxmoxer.core.config_failure
         return DriverError(f"Proxmox client misconfigured: {exc}")
-    return DriverError(f"Proxmox call failed ({what}): {exc}")
+    return DriverError(f"Proxmox call failed ({what}): {type(exc).__name__}", upstream=str(exc))
 
 
 # what the boundary translates; anything else is a bug and propagates unchanged
