@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Account, Resource, Task
 from cloudfold.domain import accounts, events, runtime_settings, tasks
-from cloudfold.drivers import registry
 from cloudfold.drivers.base import Discovered, DriverError
 from cloudfold.errors import CloudfoldError
 from cloudfold.jobs.registry import JobContext, job
@@ -158,9 +157,8 @@ def run_sync(ctx: JobContext, account_id: int) -> dict[str, Any]:
         account = session.get(Account, account_id)
         generation = (session.scalar(select(func.max(Resource.sync_generation))
                                      .where(Resource.account_id == account_id)) or 0) + 1
-        driver = registry.open_driver(accounts.spec(account, box, ctx.settings))
         seen = created = changed = 0
-        try:
+        with accounts.driver(account, box, ctx.settings) as driver:  # the egress rule, pinned
             for number, page in enumerate(driver.pages(), start=1):
                 changes = upsert_page(session, account, page, generation)
                 session.execute(update(Account).where(Account.id == account_id)
@@ -171,8 +169,6 @@ def run_sync(ctx: JobContext, account_id: int) -> dict[str, Any]:
                 changed += sum(1 for c, _ in changes if c == "update")
                 _publish(ctx, session, changes)
                 ctx.log(f"page {number}: {len(page)} resource(s), {seen} so far")
-        finally:
-            driver.close()
         vanished = _mark_vanished(session, account, generation)
         _publish(ctx, session, [("vanished", i) for i in vanished])
         account.last_sync_at, account.last_sync_status, account.last_sync_error = utcnow(), "succeeded", None
