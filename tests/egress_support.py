@@ -9,12 +9,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from pve_standin import PveStandin
+
 MARKER = "GARBAGE-7f3c1e-SECRET-BANNER"
 
 
-class LocalServer:
+class LocalServer(PveStandin):
     """A server on `address` (a free port), counting requests; `status` and `body` answer each,
-    and the reason phrase carries the marker too. A context manager."""
+    and the reason phrase carries the marker too. A context manager, started and stopped as
+    the Proxmox stand-in is."""
 
     def __init__(self, address: str = "127.0.0.1", status: int = 200, body: bytes = MARKER.encode(),
                  tls: tuple[Path, Path] | None = None) -> None:
@@ -50,12 +53,3 @@ class LocalServer:
 
     def url(self, host: str | None = None, scheme: str = "http") -> str:
         return f"{scheme}://{host or self.address}:{self.port}"
-
-    def __enter__(self) -> LocalServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self._thread.join(timeout=5)
