@@ -53,3 +53,48 @@ class LocalServer(PveStandin):
 
     def url(self, host: str | None = None, scheme: str = "http") -> str:
         return f"{scheme}://{host or self.address}:{self.port}"
+
+
+class BannerServer:
+    """A TCP service that is not HTTP: it greets every connection with a banner carrying the
+    marker (as SSH or SMTP would) and hangs up; with `tls`, inside TLS. A context manager."""
+
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
+        import socket
+
+        self.tls = None
+        if tls is not None:
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(str(tls[0]), str(tls[1]))
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            try:
+                conn.settimeout(5)
+                if self.tls is not None:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
+                conn.sendall(f"SSH-2.0-{MARKER}\r\n".encode())
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    def __enter__(self) -> BannerServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()

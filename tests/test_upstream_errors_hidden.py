@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from egress_support import MARKER, LocalServer
+from egress_support import MARKER, BannerServer, LocalServer
 from inventory_support import register, sync
 from moto_server import moto, moto_url  # noqa: F401  (fixtures)
 from pve_standin import make_tls_files
@@ -46,3 +46,21 @@ def test_health_check_survives_garbage_and_quotes_none_of_it(client, admin, moto
             provider = client.get(f"/api/providers/{slug}", headers=admin.headers)
             assert provider.json()["last_sync_error"] and MARKER not in provider.text
         assert MARKER not in client.get("/api/providers/health/check", headers=admin.headers).text
+
+
+def test_a_service_banner_is_never_echoed(client, admin, tls):
+    """A port that answers with something other than HTTP (an SSH banner): health, sync and
+    the answers say the endpoint failed, not what it said (no port scanner that reads banners)."""
+    ca, cert, key = tls
+    with BannerServer() as banner, BannerServer(tls=(cert, key)) as tls_banner:
+        register(admin, "aws", "banner-aws", {"endpoint_url": f"http://127.0.0.1:{banner.port}", "regions": ["us-east-1"],
+                                              "max_attempts": 1}, AWS, region="us-east-1")
+        register(admin, "proxmox", "banner-pve", {"host": f"127.0.0.1:{tls_banner.port}", "verify_ssl": str(ca)}, PVE)
+        r = client.get("/api/providers/health/check", headers=admin.headers)
+        assert r.status_code == 200, r.text
+        assert {h["provider_id"]: h["status"] for h in r.json()} == {"banner-aws": "unhealthy",
+                                                                     "banner-pve": "unhealthy"}
+        assert MARKER not in r.text and banner.connections and tls_banner.connections
+        for slug in ("banner-aws", "banner-pve"):
+            assert MARKER not in repr(sync(admin, slug, expect="failed"))
+            assert MARKER not in client.get(f"/api/providers/{slug}", headers=admin.headers).text

@@ -35,7 +35,9 @@ def client_error_message(exc: ClientError) -> str:
 def translate(exc: Exception) -> DriverError:
     """The cloudfold exception for a botocore one. Nothing the endpoint sent is put in the
     message (a malformed answer's body would otherwise be echoed back)."""
-    if isinstance(exc, (BotoConnectionError, HTTPClientError)):
+    if type(exc) is HTTPClientError:  # its text quotes what the other side sent (a banner, a bad status line)
+        return DriverUnavailable("AWS unreachable: the endpoint's answer was not HTTP", upstream=str(exc)[:500])
+    if isinstance(exc, (BotoConnectionError, HTTPClientError)):  # these name the endpoint URL and the local error
         return DriverUnavailable(f"AWS unreachable: {exc}")
     if isinstance(exc, ClientError):
         upstream = str(exc.response.get("Error", {}).get("Message") or "") or None

@@ -59,15 +59,29 @@ def translate(exc: Exception, what: str) -> DriverError:
             return DriverUnavailable(f"Proxmox API timed out during TLS handshake ({what})")
         return DriverError(f"Proxmox TLS failure ({what}): {exc}. A self-signed PVE certificate needs "
                            "config verify_ssl set to the CA bundle path, or false")
+    # below, the exception's text may quote what the other side sent (a banner, a bad status
+    # line): the message names the failure's kind, the text goes to the log only
     if isinstance(exc, requests.exceptions.ConnectionError):
-        return DriverUnavailable(f"Proxmox API unreachable ({what}): {exc}")
+        return DriverUnavailable(f"Proxmox API unreachable ({what}): {_cause(exc)}", upstream=str(exc))
     if isinstance(exc, requests.exceptions.RequestException):
-        return DriverError(f"Proxmox request failed ({what}): {exc}")
+        return DriverError(f"Proxmox request failed ({what}): {_cause(exc)}", upstream=str(exc))
     if isinstance(exc, (urllib3.exceptions.HTTPError, OSError)):
-        return DriverUnavailable(f"Proxmox API connection failed ({what}): {exc}")
+        return DriverUnavailable(f"Proxmox API connection failed ({what}): {_cause(exc)}", upstream=str(exc))
     if isinstance(exc, NotImplementedError):  # proxmoxer.core.config_failure
         return DriverError(f"Proxmox client misconfigured: {exc}")
     return DriverError(f"Proxmox call failed ({what}): {type(exc).__name__}", upstream=str(exc))
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost cause's kind (e.g. NewConnectionError, BadStatusLine), and its errno."""
+    seen = exc
+    for _ in range(8):
+        inner = getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
+        if not isinstance(inner, BaseException) or inner is seen:
+            break
+        seen = inner
+    errno = getattr(seen, "errno", None)
+    return type(seen).__name__ + (f" (errno {errno})" if isinstance(errno, int) else "")
 
 
 # what the boundary translates; anything else is a bug and propagates unchanged
