@@ -7,13 +7,18 @@ re-checks the destination, so a later change of settings applies to stored accou
 
 from __future__ import annotations
 
+import boto3
 import pytest
 
 from conftest import assert_error
 from egress_support import LocalServer
 from helpers_api import audit_page
+from inventory_support import register, sync, wait_task
+from moto_server import moto, moto_url  # noqa: F401  (fixtures)
+from pve_standin import PveStandin, demo_state, make_tls_files
 
 AWS = {"access_key": "AKIAEXAMPLE", "secret_key": "secret"}
+AWS_MOTO = {"access_key": "AKIAIOSFODNN7EXAMPLE", "secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
 PVE = {"user": "root@pam", "token_name": "t", "token_value": "v"}
 
 # every spelling of a forbidden destination, as a URL (aws endpoint_url) and as a host (proxmox)
@@ -146,8 +151,6 @@ def test_stored_account_is_rechecked_whenever_its_driver_opens(make_client, make
         assert health["status"] == "unhealthy" and "egress rule" in health["error"]
         r = strict.post("/api/resources/sync/aws-local", headers=member.headers)
         assert r.status_code == 202
-        from inventory_support import wait_task
-
         task = wait_task(member, r.json()["task_id"])
         assert task["status"] == "failed"
         assert server.requests == []
@@ -186,3 +189,27 @@ def test_credentials_file_contents_never_reach_an_answer(make_client, make_accou
     r = client.get("/api/providers/health/check", headers=admin.headers)
     assert r.status_code == 200 and "neither JSON nor INI" in r.json()[0]["error"]
     assert "TOP-SECRET-LINE" not in r.text
+
+
+def test_members_allow_listed_accounts_sync_through_the_pinned_connection(make_client, make_account, moto,  # noqa: F811
+                                                                         tmp_path):
+    """The guard keeps the usual path working: a member's AWS (moto) and Proxmox (stand-in)
+    accounts on allow-listed loopback sync as an admin's would, named by host name."""
+    client = make_client(egress_allow=["127.0.0.0/8", "::1/128"])
+    member = make_account("member", client_=client)
+    moto_by_name = moto.replace("127.0.0.1", "localhost")
+    boto3.client("ec2", endpoint_url=moto, region_name="us-east-1", aws_access_key_id="a",
+                 aws_secret_access_key="b").create_vpc(CidrBlock="10.9.0.0/16")
+    register(member, "aws", "aws-mine", {"endpoint_url": moto_by_name, "regions": ["us-east-1"]}, AWS_MOTO,
+             region="us-east-1")
+    _, cert, key = make_tls_files(tmp_path)
+    with PveStandin(demo_state(), cert, key) as pve:
+        register(member, "proxmox", "pve-mine", {"host": f"localhost:{pve.port}", "verify_ssl": False},
+                 {"user": "root@pam", "token_name": "cloudfold", "token_value": "0b6a4a56-5b8d-4a3e-9f7e-1d2c3b4a5f60"})
+        for slug in ("aws-mine", "pve-mine"):
+            assert sync(member, slug)["status"] == "succeeded"
+        health = {h["provider_id"]: h["status"] for h in
+                  client.get("/api/providers/health/check", headers=member.headers).json()}
+        assert health == {"aws-mine": "healthy", "pve-mine": "healthy"}
+    found = client.get("/api/resources", params={"limit": 1000}, headers=member.headers).json()
+    assert {r["provider_id"] for r in found} == {"aws-mine", "pve-mine"}
