@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from cloudfold.db.base import as_record_id, utcnow
-from cloudfold.db.models import Account, Resource, User
+from cloudfold.db.models import Account, Resource
 from cloudfold.domain import audit, egress
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers import registry
@@ -194,11 +194,7 @@ def destinations(provider_type: str, config: dict[str, Any], *, trusted: bool,
 
 def owner_trusted(account: Account) -> bool:
     """Accounts owned by no one or by an admin connect anywhere; others follow the egress rule."""
-    if account.owner_id is None:
-        return True
-    session = object_session(account)
-    owner = session.get(User, account.owner_id) if session is not None else None
-    return owner is not None and owner.role == "admin"
+    return egress.owner_trusted(object_session(account), account.owner_id)
 
 
 def create(
@@ -252,8 +248,8 @@ def update(session: Session, ctx: Context, box: SecretBox, settings: Settings, a
         creds = creds if creds is not None else spec(account, box, settings, read_file=False).credentials
         _validate(account.provider_type, creds, changes.get("config") or account.config,
                   (changes.get("credentials_path") or account.credentials_path) is not None)
-    destinations(account.provider_type, new_config if new_config is not None else account.config or {},
-                 trusted=_trusted(ctx), settings=settings)
+    if new_config is not None:
+        destinations(account.provider_type, new_config, trusted=_trusted(ctx), settings=settings)
     for field in ("display_name", "region", "credentials_path", "config", "is_active"):
         if field in changes:
             setattr(account, field, changes[field])

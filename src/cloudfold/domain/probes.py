@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import object_session
 
-from cloudfold.db.models import Resource, User
+from cloudfold.db.models import Resource
 from cloudfold.domain import egress
 from cloudfold.domain.context import Principal
 from cloudfold.errors import BadRequest
@@ -61,14 +61,9 @@ def address_of(meta: dict) -> str | None:
 
 
 def _owner_trusted(resource: Resource) -> bool:
-    """Synced records follow their account's owner, hand-tracked ones their creator; no one
-    (the shared local engine) and admins are trusted."""
+    """Synced records follow their account's owner, hand-tracked ones their creator."""
     owner_id = resource.account.owner_id if resource.account is not None else resource.owner_id
-    if owner_id is None:
-        return True
-    session = object_session(resource)
-    owner = session.get(User, owner_id) if session is not None else None
-    return owner is not None and owner.role == "admin"
+    return egress.owner_trusted(object_session(resource), owner_id)
 
 
 def probe_resource(resource: Resource, viewer: Principal, settings: Settings, timeout: float = 1.0) -> Reachability:

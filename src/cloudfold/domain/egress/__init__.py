@@ -14,5 +14,6 @@ resolved once; the approved addresses are the only ones the connection may use.
 """
 
 from cloudfold.domain.egress.rules import Approved, check_host, check_url, guard, refusal
+from cloudfold.domain.egress.trust import owner_trusted
 
-__all__ = ["Approved", "check_host", "check_url", "guard", "refusal"]
+__all__ = ["Approved", "check_host", "check_url", "guard", "owner_trusted", "refusal"]
