@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(default_factory=list)
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    # destinations non-admins may reach although the egress rule refuses them (loopback, private,
+    # link-local, metadata, this server): CIDRs and/or exact host names, e.g. ["10.0.0.0/8", "pve.lan"]
+    egress_allow: list[str] = Field(default_factory=list)
 
     notifier: Literal["outbox", "smtp"] = "outbox"
     smtp_host: str = "localhost"
@@ -123,6 +126,19 @@ class Settings(BaseSettings):
     def publish_ports(self) -> range:
         low, _, high = self.publish_port_range.partition("-")
         return range(int(low), int(high) + 1)
+
+    @field_validator("egress_allow")
+    @classmethod
+    def _valid_egress_allow(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                if not entry.strip() or any(c in entry for c in "/:@ "):
+                    raise ValueError(f"egress_allow entry {entry!r} is neither a CIDR nor a host name") from None
+        return [e.strip() for e in value]
 
     @classmethod
     def settings_customise_sources(

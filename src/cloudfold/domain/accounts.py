@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import logging
 import re
 import time
 import uuid
@@ -19,19 +20,21 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from cloudfold.db.base import as_record_id, utcnow
 from cloudfold.db.models import Account, Resource
-from cloudfold.domain import audit, policy, quotas
+from cloudfold.domain import audit, egress, policy, quotas
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import AccountSpec, Driver, DriverError, DriverNotImplemented, InvalidCredentials
-from cloudfold.errors import BadRequest, Conflict, NotFound
+from cloudfold.errors import BadRequest, Conflict, Forbidden, NotFound
 from cloudfold.security.secretbox import SecretBox, SecretBoxError
 from cloudfold.settings import Settings
 
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+UNUSABLE_PATH = "credentials_path does not name a readable file inside the credentials directory"
+log = logging.getLogger(__name__)
 
 
 def visible(stmt, viewer: Principal):
@@ -84,19 +87,30 @@ def _check_path(settings: Settings, credentials_path: str | None) -> None:
 
 
 def resolve_credentials_path(settings: Settings, credentials_path: str) -> Path:
+    """The file inside the credentials directory; one message for every kind of miss, so an
+    error never tells whether some file exists."""
+    if (not isinstance(credentials_path, str) or not credentials_path.strip() or len(credentials_path) > 1024
+            or any(ord(c) < 32 or ord(c) == 127 for c in credentials_path)):
+        raise BadRequest("credentials_path must be a relative file name without control characters")
     if settings.credentials_dir is None:
         raise BadRequest("credentials_path needs CLOUDFOLD_CREDENTIALS_DIR to be configured")
     base = settings.credentials_dir.resolve()
-    path = (base / credentials_path).resolve()
-    if base not in path.parents:
-        raise BadRequest("credentials_path must lie inside the configured credentials directory")
-    if not path.is_file():
-        raise BadRequest(f"credentials_path {credentials_path!r} does not exist in the credentials directory")
+    try:
+        path = (base / credentials_path).resolve()
+        usable = base in path.parents and path.is_file()
+    except (OSError, ValueError):
+        usable = False
+    if not usable:
+        raise BadRequest(UNUSABLE_PATH)
     return path
 
 
 def read_credentials_file(path: Path) -> dict[str, Any]:
-    text = path.read_text()
+    """The file's fields; errors name the problem, never the file's contents."""
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeError):
+        raise BadRequest("credentials file could not be read as text") from None
     try:
         data = json.loads(text)
         if isinstance(data, dict):
@@ -106,8 +120,8 @@ def read_credentials_file(path: Path) -> dict[str, Any]:
     parser = configparser.ConfigParser()
     try:
         parser.read_string(text if text.lstrip().startswith("[") else "[DEFAULT]\n" + text)
-    except configparser.Error as exc:
-        raise BadRequest(f"credentials file is neither JSON nor INI: {exc}") from None
+    except configparser.Error:
+        raise BadRequest("credentials file is neither JSON nor INI") from None
     section = parser.sections()[0] if parser.sections() else "DEFAULT"
     return dict(parser[section])
 
@@ -121,6 +135,65 @@ def _validate(provider_type: str, credentials: dict[str, Any], config: dict[str,
         registry.validate(provider_type, credentials, config)
     except InvalidCredentials as exc:
         raise BadRequest(f"Malformed credentials: {exc}") from None
+
+
+def _admin_only(provider_type: str, config: dict[str, Any], credentials_path: Any) -> list[str]:
+    """What in a registration reaches the host itself (only admins may register it)."""
+    found = []
+    if provider_type == "local":
+        found.append("a local engine")
+    if isinstance(config, dict) and "docker_host" in config:
+        found.append("a docker_host")
+    if credentials_path is not None:
+        found.append("a credentials_path")
+    if provider_type == "proxmox" and isinstance(config, dict) and isinstance(config.get("verify_ssl"), str) \
+            and config["verify_ssl"].strip().lower() not in ("true", "false"):
+        found.append("a CA bundle path (verify_ssl)")
+    return found
+
+
+def _check_rights(session: Session, ctx: Context, action: str, target: str, provider_type: str,
+                  config: dict[str, Any], credentials_path: Any) -> None:
+    """403 (audited as blocked, nothing stored) when a non-admin registers what reaches the host."""
+    if _trusted(ctx):
+        return
+    found = _admin_only(provider_type, config, credentials_path)
+    if not found:
+        return
+    message = f"Only admins may register {' or '.join(found)}"
+    session.rollback()
+    audit.record(session, ctx, action, target=target, result=audit.BLOCKED, status_code=403,
+                 detail={"reason": message})
+    session.commit()
+    raise Forbidden(message, audited=True)
+
+
+def _trusted(ctx: Context) -> bool:
+    return ctx.principal is None or ctx.principal.is_admin
+
+
+def destinations(provider_type: str, config: dict[str, Any], *, trusted: bool,
+                 settings: Settings) -> list[egress.Approved]:
+    """Every address the account's driver will connect to, checked by the egress rule
+    (BadRequest when refused); nothing to check for trusted owners."""
+    if trusted or not isinstance(config, dict):
+        return []
+    if provider_type == "aws" and config.get("endpoint_url") is not None:
+        return [egress.check_url(config["endpoint_url"], trusted=False, settings=settings, what="endpoint_url")]
+    if provider_type == "proxmox" and config.get("host") is not None:
+        from cloudfold.drivers.proxmox.connection import address
+
+        try:
+            host, port = address(config)
+        except InvalidCredentials as exc:
+            raise BadRequest(f"Malformed config: {exc}") from None
+        return [egress.check_host(host, port, trusted=False, settings=settings, what="host")]
+    return []
+
+
+def owner_trusted(account: Account) -> bool:
+    """Accounts owned by no one or by an admin connect anywhere; others follow the egress rule."""
+    return egress.owner_trusted(object_session(account), account.owner_id)
 
 
 def create(
@@ -143,9 +216,11 @@ def create(
     slug = slug or f"{provider_type}-{uuid.uuid4().hex[:8]}"
     if not SLUG.match(slug):
         raise BadRequest("id must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit")
-    _check_path(settings, credentials_path)
     credentials, config = credentials or {}, config or {}
+    _check_rights(session, ctx, "provider.create", f"provider:{slug}", provider_type, config, credentials_path)
+    _check_path(settings, credentials_path)
     _validate(provider_type, credentials, config, credentials_path is not None)
+    destinations(provider_type, config, trusted=_trusted(ctx), settings=settings)
     account = Account(slug=slug, provider_type=provider_type, display_name=display_name, region=region,
                       credentials_path=credentials_path, credentials_sealed=box.seal(credentials) if credentials else None,
                       config=config, owner_id=owner_id)
@@ -163,6 +238,9 @@ def create(
 
 def update(session: Session, ctx: Context, box: SecretBox, settings: Settings, account: Account,
            changes: dict[str, Any]) -> Account:
+    new_config = changes.get("config")
+    _check_rights(session, ctx, "provider.update", f"provider:{account.slug}", account.provider_type,
+                  new_config or {}, changes.get("credentials_path"))
     if "credentials_path" in changes:
         _check_path(settings, changes["credentials_path"])
     if "credentials" in changes or "config" in changes:
@@ -170,6 +248,8 @@ def update(session: Session, ctx: Context, box: SecretBox, settings: Settings, a
         creds = creds if creds is not None else spec(account, box, settings, read_file=False).credentials
         _validate(account.provider_type, creds, changes.get("config") or account.config,
                   (changes.get("credentials_path") or account.credentials_path) is not None)
+    if new_config is not None:
+        destinations(account.provider_type, new_config, trusted=_trusted(ctx), settings=settings)
     for field in ("display_name", "region", "credentials_path", "config", "is_active"):
         if field in changes:
             setattr(account, field, changes[field])
@@ -213,19 +293,51 @@ def driver(account: Account | None, box: SecretBox, settings: Settings, *,
            local_default: bool = False) -> Iterator[Driver]:
     """The account's driver, open for a block and closed after it (opening may raise a
     DriverError too). With `local_default`, no account means the local engine of the settings
-    (CLOUDFOLD_DOCKER_HOST, else the one found on this machine)."""
+    (CLOUDFOLD_DOCKER_HOST, else the one found on this machine).
+
+    For an account whose owner is not trusted (not an admin), every destination goes through
+    the egress rule now, and the block runs under its guard: the driver's connections use the
+    approved addresses only (pinned), and any other name it resolves is checked as it goes."""
     if account is None:
         if not local_default:
             raise ValueError("no account to open a driver for")
         from cloudfold.drivers.local.driver import engine_spec
 
-        opened = registry.open_driver(engine_spec(settings.docker_host))
-    else:
-        opened = registry.open_driver(spec(account, box, settings))
+        with _closing(registry.open_driver(engine_spec(settings.docker_host))) as opened:
+            yield opened
+        return
+    trusted = owner_trusted(account)
+    try:
+        approved = _approved_for_driver(account, trusted, settings)
+        with egress.guard(settings, trusted, approved), \
+                _closing(registry.open_driver(spec(account, box, settings))) as opened:
+            yield opened
+    except DriverError as exc:
+        if exc.upstream:  # for the operator's log only: never in an answer, task result or stored error
+            log.warning("provider %s: %s; the provider said: %.500s", account.slug, exc, exc.upstream)
+        raise
+
+
+@contextmanager
+def _closing(opened: Driver) -> Iterator[Driver]:
     try:
         yield opened
     finally:
         opened.close()
+
+
+def _approved_for_driver(account: Account, trusted: bool, settings: Settings) -> list[egress.Approved]:
+    """For an owner who is not trusted: refuse what reaches the host (accounts registered
+    before the rule), and check every destination now; the approved addresses get pinned."""
+    if trusted:
+        return []
+    found = _admin_only(account.provider_type, dict(account.config or {}), account.credentials_path)
+    if found:
+        raise DriverError(f"only admins may use {' or '.join(found)}; this account's owner is not one")
+    try:
+        return destinations(account.provider_type, dict(account.config or {}), trusted=False, settings=settings)
+    except BadRequest as exc:
+        raise DriverError(exc.message) from None
 
 
 def check_health(session: Session, account: Account, box: SecretBox, settings: Settings) -> Account:
@@ -239,6 +351,9 @@ def check_health(session: Session, account: Account, box: SecretBox, settings: S
         status, error = "not_implemented", str(exc)
     except DriverError as exc:
         status, error = "unhealthy", str(exc)
+    except Exception as exc:  # noqa: BLE001 - an account answering garbage must not break the shared page
+        log.warning("health check of %s failed unexpectedly", account.slug, exc_info=True)
+        status, error = "unhealthy", f"unexpected answer from the provider ({type(exc).__name__})"
     latency = round((time.perf_counter() - start) * 1000, 1)
     if status == "healthy" and latency > settings.health_degraded_ms:
         status, error = "degraded", "High latency detected"

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Account, Resource, Task, User
 from cloudfold.domain import accounts, events, runtime_settings, tasks
-from cloudfold.drivers import registry
-from cloudfold.drivers.base import OWNER_LABEL, Discovered
+from cloudfold.drivers.base import OWNER_LABEL, Discovered, DriverError
+from cloudfold.errors import CloudfoldError
 from cloudfold.jobs.registry import JobContext, job
 
 BACKOFF_BASE_S = 30
@@ -175,9 +175,8 @@ def run_sync(ctx: JobContext, account_id: int) -> dict[str, Any]:
         account = session.get(Account, account_id)
         generation = (session.scalar(select(func.max(Resource.sync_generation))
                                      .where(Resource.account_id == account_id)) or 0) + 1
-        driver = registry.open_driver(accounts.spec(account, box, ctx.settings))
         seen = created = changed = 0
-        try:
+        with accounts.driver(account, box, ctx.settings) as driver:  # the egress rule, pinned
             for number, page in enumerate(driver.pages(), start=1):
                 changes = upsert_page(session, account, page, generation)
                 session.execute(update(Account).where(Account.id == account_id)
@@ -188,8 +187,6 @@ def run_sync(ctx: JobContext, account_id: int) -> dict[str, Any]:
                 changed += sum(1 for c, _ in changes if c == "update")
                 _publish(ctx, session, changes)
                 ctx.log(f"page {number}: {len(page)} resource(s), {seen} so far")
-        finally:
-            driver.close()
         vanished = _mark_vanished(session, account, generation)
         _publish(ctx, session, [("vanished", i) for i in vanished])
         account.last_sync_at, account.last_sync_status, account.last_sync_error = utcnow(), "succeeded", None
@@ -198,6 +195,11 @@ def run_sync(ctx: JobContext, account_id: int) -> dict[str, Any]:
     result = {"account": account.slug, "seen": seen, "created": created, "changed": changed, "vanished": len(vanished)}
     ctx.log(f"sync done: {result}")
     return result
+
+
+def known(error: Exception) -> bool:
+    """Errors whose message is cloudfold's own words (not an SDK's view of a garbled answer)."""
+    return isinstance(error, (DriverError, CloudfoldError))
 
 
 def _record_failure(ctx: JobContext, account_id: int, error: Exception) -> None:
@@ -209,7 +211,8 @@ def _record_failure(ctx: JobContext, account_id: int, error: Exception) -> None:
         account.sync_failures += 1
         delay = min(BACKOFF_BASE_S * 2 ** (account.sync_failures - 1), cap)
         account.last_sync_at, account.last_sync_status = utcnow(), "failed"
-        account.last_sync_error = f"{type(error).__name__}: {error}"[:1000]
+        account.last_sync_error = f"{type(error).__name__}: {error}"[:1000] if known(error) else \
+            f"unexpected answer from the provider ({type(error).__name__})"
         account.next_sync_after = utcnow() + timedelta(seconds=delay)
         session.commit()
 
@@ -227,7 +230,10 @@ def sync_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
         return run_sync(ctx, account_id)
     except Exception as exc:
         _record_failure(ctx, account_id, exc)
-        raise
+        if known(exc):
+            raise
+        # what an account answering garbage made a driver trip over may quote that answer
+        raise DriverError(f"unexpected answer from the provider ({type(exc).__name__})") from exc
     finally:
         with ctx.sessions() as session:
             again = _release(session, account_id)

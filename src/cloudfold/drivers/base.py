@@ -52,7 +52,15 @@ class AccountSpec:
 
 
 class DriverError(Exception):
-    """The provider answered with an error (maps to 502 UPSTREAM_ERROR)."""
+    """The provider answered with an error (maps to 502 UPSTREAM_ERROR).
+
+    The message says what failed (operation, HTTP status, the SDK's error code); what the
+    provider said (its message, body, task output) goes in `upstream`, which is logged on the
+    server and never shown to clients, stored in task results or in an account's errors."""
+
+    def __init__(self, message: str = "", upstream: str | None = None) -> None:
+        super().__init__(message)
+        self.upstream = upstream
 
 
 class DriverUnavailable(DriverError):

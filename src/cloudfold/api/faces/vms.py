@@ -47,22 +47,20 @@ class VmActionOut(BaseModel):
     message: str
 
 
-def _ip(meta: dict) -> str | None:
-    return meta.get("public_ip") or meta.get("private_ip") or meta.get("ip_address")
-
-
-@router.get("/{vmId}/status", response_model=VmStatus, summary="Live VM status (runtime data)")
+@router.get("/{vmId}/status", response_model=VmStatus, summary="Live VM status (runtime data)",
+            responses=responses(400))
 async def vm_status(vmId: str, runtime: Runtime = Depends(get_runtime), p: Principal = Depends(require("read"))):
-    def live():
+    def live_and_probe():
         with runtime.sessions() as session:
             row = inventory.by_ref(session, p, vmId)
             actions.refresh(session, runtime.events, runtime.secretbox, runtime.settings, row)
-            return row
+            return row, probes.probe_resource(row, p, runtime.settings)
 
-    row = await run_in_threadpool(live)
-    reach = await run_in_threadpool(probes.probe, _ip(row.meta or {}) if row.status == "running" else None)
+    row, reach = await run_in_threadpool(live_and_probe)
+    ip = probes.address_of(row.meta or {})
     return VmStatus(vmId=vmId, id=row.id, name=row.name, provider=row.provider,
-                    providerId=row.account.slug if row.account else None, status=row.status, ip=_ip(row.meta or {}),
+                    providerId=row.account.slug if row.account else None, status=row.status,
+                    ip=ip if isinstance(ip, str) else None,
                     pingable=reach.pingable, sshable=reach.sshable, latencyMs=reach.latency_ms, lastCheck=utcnow())
 
 

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, WaiterError
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.parsers import ResponseParserError
 
 from cloudfold.drivers.base import DriverError, DriverUnavailable
 
@@ -25,30 +26,35 @@ def is_not_found(exc: ClientError) -> bool:
 
 
 def client_error_message(exc: ClientError) -> str:
-    error = exc.response.get("Error", {})
-    code = error.get("Code") or "Unknown"
-    message = error.get("Message") or str(exc)
-    return f"AWS {exc.operation_name}: {code}: {message}"
+    """The operation, AWS's error code and the HTTP status; AWS's message stays in `upstream`."""
+    code = error_code(exc) or "Unknown"
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return f"AWS {exc.operation_name}: {code}" + (f" (HTTP {status})" if status else "")
 
 
 def translate(exc: Exception) -> DriverError:
-    """The cloudfold exception for a botocore one."""
-    if isinstance(exc, (BotoConnectionError, HTTPClientError)):
+    """The cloudfold exception for a botocore one. Nothing the endpoint sent is put in the
+    message (a malformed answer's body would otherwise be echoed back)."""
+    if type(exc) is HTTPClientError:  # its text quotes what the other side sent (a banner, a bad status line)
+        return DriverUnavailable("AWS unreachable: the endpoint's answer was not HTTP", upstream=str(exc)[:500])
+    if isinstance(exc, (BotoConnectionError, HTTPClientError)):  # these name the endpoint URL and the local error
         return DriverUnavailable(f"AWS unreachable: {exc}")
     if isinstance(exc, ClientError):
+        upstream = str(exc.response.get("Error", {}).get("Message") or "") or None
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if status == 503 or error_code(exc) in _UNAVAILABLE_CODES:
-            return DriverUnavailable(client_error_message(exc))
-        return DriverError(client_error_message(exc))
+            return DriverUnavailable(client_error_message(exc), upstream=upstream)
+        return DriverError(client_error_message(exc), upstream=upstream)
     if isinstance(exc, WaiterError):
-        reason = exc.kwargs.get("reason") or str(exc)
-        return DriverError(f"AWS waiter {exc.name}: {reason}")
-    return DriverError(f"AWS: {exc}")
+        return DriverError(f"AWS waiter {exc.name} failed", upstream=str(exc.kwargs.get("reason") or exc))
+    if isinstance(exc, ResponseParserError):
+        return DriverError("AWS: the endpoint's answer could not be parsed", upstream=str(exc)[:500])
+    return DriverError(f"AWS call failed ({type(exc).__name__})", upstream=str(exc)[:500])
 
 
 @contextmanager
 def translated() -> Iterator[None]:
     try:
         yield
-    except (BotoCoreError, ClientError) as exc:
+    except (BotoCoreError, ClientError, ResponseParserError) as exc:
         raise translate(exc) from exc

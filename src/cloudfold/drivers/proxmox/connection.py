@@ -120,10 +120,10 @@ def _verify(value: Any) -> bool | str:
     raise InvalidCredentials("proxmox verify_ssl must be true, false or the path of a CA bundle")
 
 
-def parse(credentials: dict[str, Any], config: dict[str, Any]) -> Connection:
+def address(config: dict[str, Any]) -> tuple[str, int]:
+    """The (host, port) the API is reached at: `host` (optionally host:port) and `port`."""
     if not isinstance(config, dict):
         raise InvalidCredentials("proxmox config must be an object")
-    auth = parse_credentials(credentials)
     host, host_port = _split_host(config.get("host"))
     port = _port(config.get("port"))
     if host_port is not None and port is not None and host_port != port:
@@ -131,6 +131,14 @@ def parse(credentials: dict[str, Any], config: dict[str, Any]) -> Connection:
     port = host_port if host_port is not None else port if port is not None else DEFAULT_PORT
     if not 1 <= port <= 65535:
         raise InvalidCredentials("proxmox port must be a number from 1 to 65535")
+    return host, port
+
+
+def parse(credentials: dict[str, Any], config: dict[str, Any]) -> Connection:
+    if not isinstance(config, dict):
+        raise InvalidCredentials("proxmox config must be an object")
+    auth = parse_credentials(credentials)
+    host, port = address(config)
     region = config.get("region")
     if region is not None and not _text(region):
         raise InvalidCredentials("proxmox region must be a non-empty string")

@@ -69,7 +69,7 @@ class ProxmoxDriver(Driver):
     def ping(self) -> None:
         version = self._call("GET /version", lambda: self.api.version.get())
         if not isinstance(version, dict) or "version" not in version:
-            raise DriverError(f"unexpected answer from GET /version: {version!r}")
+            raise DriverError("unexpected answer from GET /version", upstream=repr(version)[:500])
 
     def close(self) -> None:
         if self._api is not None:
@@ -85,7 +85,7 @@ class ProxmoxDriver(Driver):
     def _nodes(self) -> list[dict[str, Any]]:
         nodes = self._call("GET /nodes", lambda: self.api.nodes.get())
         if not isinstance(nodes, list) or not all(isinstance(n, dict) and n.get("node") for n in nodes):
-            raise DriverError(f"unexpected answer from GET /nodes: {nodes!r}"[:500])
+            raise DriverError("unexpected answer from GET /nodes", upstream=repr(nodes)[:500])
         return sorted(nodes, key=lambda n: n["node"])
 
     def _list(self, node: str, type_: str) -> list[dict[str, Any]]:
@@ -94,13 +94,13 @@ class ProxmoxDriver(Driver):
         items = self._call(f"GET /nodes/{node}/{type_}",
                            lambda: self.api.nodes(node)(type_).get(**params))
         if not isinstance(items, list):
-            raise DriverError(f"unexpected answer from GET /nodes/{node}/{type_}: {items!r}"[:500])
+            raise DriverError(f"unexpected answer from GET /nodes/{node}/{type_}", upstream=repr(items)[:500])
         return [i for i in items if isinstance(i, dict) and i.get("vmid") is not None]
 
     def _cluster_guests(self) -> list[dict[str, Any]]:
         items = self._call("GET /cluster/resources", lambda: self.api.cluster.resources.get(type="vm"))
         if not isinstance(items, list):
-            raise DriverError(f"unexpected answer from GET /cluster/resources: {items!r}"[:500])
+            raise DriverError("unexpected answer from GET /cluster/resources", upstream=repr(items)[:500])
         return [i for i in items if isinstance(i, dict) and i.get("vmid") is not None]
 
     def pages(self, kinds: tuple[str, ...] | None = None) -> Iterator[list[Discovered]]:
@@ -125,7 +125,7 @@ class ProxmoxDriver(Driver):
         data = self._call(f"GET {ref.external_id} status",
                           lambda: self.api.nodes(ref.node)(ref.type)(ref.vmid).status.current.get())
         if not isinstance(data, dict):
-            raise DriverError(f"unexpected answer for the status of {ref.label}: {data!r}"[:500])
+            raise DriverError(f"unexpected answer for the status of {ref.label}", upstream=repr(data)[:500])
         data.setdefault("vmid", ref.vmid)
         return data
 
@@ -179,13 +179,13 @@ class ProxmoxDriver(Driver):
             status = self._call(f"GET task status {upid}",
                                 lambda: self.api.nodes(node).tasks(upid).status.get())
             if not isinstance(status, dict):
-                raise DriverError(f"unexpected task status for {upid}: {status!r}"[:500])
+                raise DriverError(f"unexpected task status for {upid}", upstream=repr(status)[:500])
             if status.get("status") == "stopped":
                 exit_status = str(status.get("exitstatus") or "")
                 if exit_status == "OK" or exit_status.startswith("WARNINGS"):
                     return
-                raise DriverError(f"Proxmox task {action} of {ref.label} failed: {exit_status or 'no exit status'}"
-                                  f" ({upid})")
+                raise DriverError(f"Proxmox task {action} of {ref.label} failed ({upid})",
+                                  upstream=exit_status or "no exit status")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DriverError(f"Proxmox task {action} of {ref.label} still running after "

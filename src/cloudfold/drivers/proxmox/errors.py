@@ -35,22 +35,23 @@ def message_of(exc: ResourceException) -> str:
 
 
 def translate(exc: Exception, what: str) -> DriverError:
-    """The driver error for ``exc``, raised while doing ``what`` (e.g. "GET /nodes")."""
+    """The driver error for ``exc``, raised while doing ``what`` (e.g. "GET /nodes"). The
+    message names the call and the HTTP status; PVE's own text is kept in ``upstream`` only."""
     if isinstance(exc, DriverError):
         return exc
     if isinstance(exc, ResourceException):
         code, text = exc.status_code, message_of(exc)
         if code == 404 or (code == 500 and "does not exist" in text.lower()):
-            return GuestMissing(f"Proxmox: {text}")
+            return GuestMissing(f"Proxmox: not found ({what}): {code}", upstream=text)
         if code == 401:
-            return DriverError(f"Proxmox rejected the credentials ({what}): 401 {text}")
+            return DriverError(f"Proxmox rejected the credentials ({what}): 401", upstream=text)
         if code == 403:
-            return DriverError(f"Proxmox denied permission ({what}): 403 {text}")
+            return DriverError(f"Proxmox denied permission ({what}): 403", upstream=text)
         if code in UNREACHABLE:
-            return DriverUnavailable(f"Proxmox node unreachable ({what}): {code} {text}")
-        return DriverError(f"Proxmox API error ({what}): {code} {text}")
+            return DriverUnavailable(f"Proxmox node unreachable ({what}): {code}", upstream=text)
+        return DriverError(f"Proxmox API error ({what}): {code}", upstream=text)
     if isinstance(exc, AuthenticationError):  # password login refused at POST /access/ticket
-        return DriverError(f"Proxmox login failed: {exc}")
+        return DriverError("Proxmox login failed (POST /access/ticket)", upstream=str(exc))
     if isinstance(exc, requests.exceptions.Timeout):
         return DriverUnavailable(f"Proxmox API timed out ({what}): {exc}")
     if isinstance(exc, requests.exceptions.SSLError):
@@ -58,15 +59,29 @@ def translate(exc: Exception, what: str) -> DriverError:
             return DriverUnavailable(f"Proxmox API timed out during TLS handshake ({what})")
         return DriverError(f"Proxmox TLS failure ({what}): {exc}. A self-signed PVE certificate needs "
                            "config verify_ssl set to the CA bundle path, or false")
+    # below, the exception's text may quote what the other side sent (a banner, a bad status
+    # line): the message names the failure's kind, the text goes to the log only
     if isinstance(exc, requests.exceptions.ConnectionError):
-        return DriverUnavailable(f"Proxmox API unreachable ({what}): {exc}")
+        return DriverUnavailable(f"Proxmox API unreachable ({what}): {_cause(exc)}", upstream=str(exc))
     if isinstance(exc, requests.exceptions.RequestException):
-        return DriverError(f"Proxmox request failed ({what}): {exc}")
+        return DriverError(f"Proxmox request failed ({what}): {_cause(exc)}", upstream=str(exc))
     if isinstance(exc, (urllib3.exceptions.HTTPError, OSError)):
-        return DriverUnavailable(f"Proxmox API connection failed ({what}): {exc}")
+        return DriverUnavailable(f"Proxmox API connection failed ({what}): {_cause(exc)}", upstream=str(exc))
     if isinstance(exc, NotImplementedError):  # proxmoxer.core.config_failure
         return DriverError(f"Proxmox client misconfigured: {exc}")
-    return DriverError(f"Proxmox call failed ({what}): {exc}")
+    return DriverError(f"Proxmox call failed ({what}): {type(exc).__name__}", upstream=str(exc))
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost cause's kind (e.g. NewConnectionError, BadStatusLine), and its errno."""
+    seen = exc
+    for _ in range(8):
+        inner = getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
+        if not isinstance(inner, BaseException) or inner is seen:
+            break
+        seen = inner
+    errno = getattr(seen, "errno", None)
+    return type(seen).__name__ + (f" (errno {errno})" if isinstance(errno, int) else "")
 
 
 # what the boundary translates; anything else is a bug and propagates unchanged

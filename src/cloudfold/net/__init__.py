@@ -1,0 +1,1 @@
+"""Low-level networking helpers that drivers may import without importing the domain."""
