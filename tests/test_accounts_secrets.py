@@ -18,6 +18,8 @@ from cloudfold.db.models import AuditEvent, OutboxMessage
 from cloudfold.security.redact import redact
 from serve_process import run_cli, serving
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 
 @pytest.fixture
 def fresh_env(tmp_path) -> dict[str, str]:

@@ -24,6 +24,8 @@ from helpers_redis import redis_server, redis_url  # noqa: F401  (fixtures)
 from cloudfold.db.models import RevokedToken
 from cloudfold.security import jwt as jwt_tokens
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 # --- logout ----------------------------------------------------------------------------------------------------------
 
 

@@ -16,6 +16,8 @@ from helpers_api import db
 from cloudfold.db.models import Invitation, User
 from serve_process import run_cli
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 FACES = {"signup": ("/auth/signup", "full_name"), "register": ("/auth/register", "name")}
 
 

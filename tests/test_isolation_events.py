@@ -15,6 +15,8 @@ from helpers_api import create_key
 from inventory_support import sync
 from localcloud_support import POOL, labelled_local_account, make  # noqa: F401
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 RECHECK_S = 0.3
 
 

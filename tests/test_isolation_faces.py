@@ -10,6 +10,8 @@ from conftest import assert_error
 from isolation_support import LISTS, OWN, SHARED, alices_world, call  # noqa: F401
 from localcloud_support import client, labelled_local_account  # noqa: F401
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 
 def _leaks(text: str, secrets: list[str], asked: str = "") -> list[str]:
     """The secrets in an answer, but for what the asker put in the request themselves."""

@@ -16,6 +16,8 @@ from helpers_api import create_key, db
 from inventory_support import sync
 from localcloud_support import client, labelled_local_account  # noqa: F401
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 
 @pytest.fixture
 def running(client, admin, make_container):

@@ -17,6 +17,8 @@ from inventory_support import register, sync, wait_task
 from moto_server import moto, moto_url  # noqa: F401  (fixtures)
 from pve_standin import PveStandin, demo_state, make_tls_files
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 AWS = {"access_key": "AKIAEXAMPLE", "secret_key": "secret"}
 AWS_MOTO = {"access_key": "AKIAIOSFODNN7EXAMPLE", "secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
 PVE = {"user": "root@pam", "token_name": "t", "token_value": "v"}

@@ -12,6 +12,8 @@ from helpers_api import audit_page
 
 from cloudfold.settings import Settings
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 NAMES = {"vpcs", "subnets", "instances", "vcpus", "memory_mb", "volumes", "volume_gb", "host_ports", "accounts"}
 OCI = {"provider_type": "oci", "display_name": "OCI", "region": "us-ashburn-1",
        "credentials": {"user": "u", "tenancy": "t", "fingerprint": "f", "key_content": "k"}}

@@ -27,6 +27,8 @@ from localcloud_support import (  # noqa: F401  (fixtures)
     vpc_with_subnet,
 )
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 MINE = [f"{k}={v}" for k, v in LABELS.items()]
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from conftest import assert_error
 
+pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
+
 TRICKS = ["127.0.0.1", "2130706433", "0x7f.1", "localhost", "localhost.", "::1", "[::1]", "::ffff:127.0.0.1",
           "169.254.169.254", "fd00:ec2::254", "10.0.0.8", "192.168.1.1", "100.64.0.9", "0.0.0.0"]
 
