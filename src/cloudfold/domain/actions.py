@@ -15,13 +15,19 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Resource, ResourceAction
-from cloudfold.domain import accounts, audit, events, policy
-from cloudfold.domain.policy import callers
+from cloudfold.domain import accounts, audit, driver_errors, events, policy
 from cloudfold.domain.context import Context
+from cloudfold.domain.policy import callers
 from cloudfold.drivers import registry
-from cloudfold.drivers.base import ACTIONS, DriverError, DriverNotImplemented, DriverUnavailable
+from cloudfold.drivers.base import ACTIONS, DriverError, DriverNotImplemented
+from cloudfold.errors import (
+    BadRequest,
+    CloudfoldError,
+    Conflict,
+    Forbidden,
+    ServiceUnavailable,
+)
 from cloudfold.jobs.registry import JobContext, job
-from cloudfold.errors import BadRequest, CloudfoldError, Conflict, Forbidden, ServiceUnavailable, UpstreamError
 from cloudfold.security.secretbox import SecretBox
 from cloudfold.settings import Settings
 
@@ -30,6 +36,8 @@ ALL_ACTIONS = (*ACTIONS, "health_check")
 # what each action needs the machine to be, and what it is already when there is nothing to do
 ALREADY = {"start": ("running",), "stop": ("stopped",), "terminate": ("terminated",)}
 NEEDS_RUNNING = ("reboot", "reset")
+# the answer's status a refusal's audit entry records, by the error's code (as the API answers it)
+STATUS = {"BAD_REQUEST": 400, "CONFLICT": 409, "UPSTREAM_ERROR": 502, "SERVICE_UNAVAILABLE": 503}
 
 
 @dataclass
@@ -82,6 +90,9 @@ def check(session: Session, ctx: Context, resource: Resource, action: str, via: 
     if not policy.may(ctx.principal, policy.SEE if action == "health_check" else policy.ACT, resource):
         raise _refuse(session, ctx, resource, action, via,
                       Forbidden(f"Only an admin can {action} a shared machine; members act only on what they own"), 403)
+    if action != "health_check" and action not in driver_cls.actions:
+        raise _refuse(session, ctx, resource, action, via,
+                      BadRequest(f"{account.provider_type} machines have no {action} action"), 400)
     needed = "read" if action == "health_check" else driver_cls.action_scopes.get(action, "admin")
     if needed == "admin" and resource.owner_id is not None and resource.owner_id == ctx.principal.user_id:
         needed = "write"  # a machine the caller made (seed 003 instances) is theirs to control
@@ -106,12 +117,11 @@ def perform(session: Session, ctx: Context, bus: events.EventBus, box: SecretBox
                 driver.ping()
                 state = driver.get(resource.kind, resource.external_id)
             else:
-                state = driver.act(resource.kind, resource.external_id, action, **(options or {}))
-    except DriverUnavailable as exc:
-        raise _refuse(session, ctx, resource, action, via, ServiceUnavailable(f"Provider unreachable: {exc}"), 503,
-                      audit.FAILED) from exc
+                state = driver.act(resource.kind, resource.external_id, action,
+                                   **driver.options_for(action, options))
     except DriverError as exc:
-        raise _refuse(session, ctx, resource, action, via, UpstreamError(str(exc)), 502, audit.FAILED) from exc
+        error = driver_errors.translate(exc)
+        raise _refuse(session, ctx, resource, action, via, error, STATUS[error.code], audit.FAILED) from exc
 
     if state is None:
         resource.status, resource.vanished = ("terminated" if resource.kind in ("vm", "container") else "deleted"), True
@@ -132,10 +142,8 @@ def refresh(session: Session, bus: events.EventBus, box: SecretBox, settings: Se
     try:
         with accounts.driver(resource.account, box, settings) as driver:
             state = driver.get(resource.kind, resource.external_id)
-    except DriverUnavailable as exc:
-        raise ServiceUnavailable(f"Provider unreachable: {exc}") from exc
     except DriverError as exc:
-        raise UpstreamError(str(exc)) from exc
+        raise driver_errors.translate(exc) from exc
     before = resource.status
     if state is None:
         resource.status, resource.vanished = "terminated", True

@@ -67,7 +67,7 @@ uptime = usage.uptime  # seed 004's `uptime` of a container
 
 def _sample(driver: Driver, found: list[Discovered]) -> None:
     """Add a stats sample (running containers) and disk sizes to what a local engine reported."""
-    if not hasattr(driver, "stats"):
+    if not driver.supports("stats"):
         return
     sizes = driver.sizes(found[0].external_id if len(found) == 1 else None)
     running = [d for d in found if d.status == "running"]
@@ -372,7 +372,7 @@ def dashboard_summary(session: Session, rt, viewer: Principal) -> Read:
     host, host_cache = _host_of(rt, session, viewer)
     listing = list_containers(session, rt, viewer)
     rows = listing.data["containers"]
-    count = lambda s: sum(1 for r in rows if r["status"] == s)  # noqa: E731
+    count = lambda s: sum(1 for r in rows if r["status"] == s)
     cores = host.get("cpu_cores")
     cpu_used = sum(r["cpu_usage"] for r in rows)
     mem_used = sum(r["memory_usage"] for r in rows)
