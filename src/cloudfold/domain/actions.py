@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Resource, ResourceAction
-from cloudfold.domain import accounts, audit, driver_errors, events, policy
+from cloudfold.domain import accounts, audit, driver_errors, events, gone, policy
 from cloudfold.domain.context import Context
 from cloudfold.domain.policy import callers
 from cloudfold.drivers import registry
@@ -124,7 +124,7 @@ def perform(session: Session, ctx: Context, bus: events.EventBus, box: SecretBox
         raise _refuse(session, ctx, resource, action, via, error, STATUS[error.code], audit.FAILED) from exc
 
     if state is None:
-        resource.status, resource.vanished = ("terminated" if resource.kind in ("vm", "container") else "deleted"), True
+        gone.mark(resource)
     else:
         resource.status, resource.meta, resource.name = state.status, state.metadata, state.name
     resource.last_synced = resource.updated_at = utcnow()
@@ -146,7 +146,7 @@ def refresh(session: Session, bus: events.EventBus, box: SecretBox, settings: Se
         raise driver_errors.translate(exc) from exc
     before = resource.status
     if state is None:
-        resource.status, resource.vanished = "terminated", True
+        gone.mark(resource)
     else:
         resource.status, resource.meta = state.status, state.metadata
     resource.last_synced = utcnow()

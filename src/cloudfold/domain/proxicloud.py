@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from cloudfold import __version__
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Account, Resource, ResourceAction
 from cloudfold.domain import accounts, events, inventory, sync, templates, usage
+from cloudfold.domain import gone as vanished
 from cloudfold.domain.context import Principal
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import Discovered, Driver, DriverError, DriverUnavailable
@@ -65,10 +66,11 @@ def _driver(rt, account: Account | None):
 uptime = usage.uptime  # seed 004's `uptime` of a container
 
 
-def _sample(driver: Driver, found: list[Discovered]) -> None:
-    """Add a stats sample (running containers) and disk sizes to what a local engine reported."""
+def _sample(driver: Driver, found: list[Discovered]) -> dict[str, dict[str, Any]]:
+    """A stats sample (running containers) and disk sizes of what a local engine reported, by
+    external id: kept in the records' `usage`, apart from what the engine reports as metadata."""
     if not driver.supports("stats"):
-        return
+        return {}
     sizes = driver.sizes(found[0].external_id if len(found) == 1 else None)
     running = [d for d in found if d.status == "running"]
 
@@ -82,14 +84,27 @@ def _sample(driver: Driver, found: list[Discovered]) -> None:
     with ThreadPoolExecutor(max_workers=min(STATS_WORKERS, len(running) or 1)) as pool:
         samples = dict(zip([d.external_id for d in running], pool.map(sample, running)))
     now = utcnow().isoformat()
+    found_usage: dict[str, dict[str, Any]] = {}
     for d in found:
+        kept: dict[str, Any] = {}
         if d.external_id in sizes:
-            d.metadata["size"] = sizes[d.external_id]
+            kept["size"] = sizes[d.external_id]
         if samples.get(d.external_id):
-            d.metadata["stats"] = {**samples[d.external_id], "at": now}
+            kept["stats"] = {**samples[d.external_id], "at": now}
+        if kept:
+            found_usage[d.external_id] = kept
+    return found_usage
 
 
-def _store(session: Session, rt, account: Account, found: list[Discovered], missing: list[str]) -> None:
+def _keep_usage(session: Session, account: Account, usages: dict[str, dict[str, Any]]) -> None:
+    """Store fresh usage samples; what a record had is replaced only by a new sample."""
+    for external_id, kept in usages.items():
+        session.execute(update(Resource).where(Resource.account_id == account.id, Resource.kind == KIND,
+                                               Resource.external_id == external_id).values(usage=kept))
+
+
+def _store(session: Session, rt, account: Account, found: list[Discovered], missing: list[str],
+           usages: dict[str, dict[str, Any]]) -> None:
     """Keep what was read (the sync's upsert) and mark what is gone; publish the changes."""
     generation = session.scalar(select(func.max(Resource.sync_generation))
                                 .where(Resource.account_id == account.id)) or 0
@@ -102,7 +117,8 @@ def _store(session: Session, rt, account: Account, found: list[Discovered], miss
         Resource.account_id == account.id, Resource.kind == KIND, Resource.manual.is_(False),
         Resource.vanished.is_(False), Resource.external_id.in_(missing)))) if missing else []
     for row in gone:
-        row.vanished, row.status, row.updated_at = True, "terminated", utcnow()
+        vanished.mark(row)
+    _keep_usage(session, account, usages)
     session.commit()
     by_id = {rid: change for change, rid in changes}
     if by_id:
@@ -112,16 +128,14 @@ def _store(session: Session, rt, account: Account, found: list[Discovered], miss
         rt.events.publish(events.resource_change("vanished", row, source="refresh"))
 
 
-def _read_account(rt, account: Account, stats: bool) -> list[Discovered]:
+def _read_account(rt, account: Account, stats: bool) -> tuple[list[Discovered], dict[str, dict[str, Any]]]:
     """Every container of one account now. An engine error (not unreachability) is retried once: a container removed between the
     engine's list and its inspect answers some engines with an error rather than a 404."""
     for attempt in (1, 2):
         try:
             with _driver(rt, account) as driver:
                 found = [d for page in driver.pages((KIND,)) for d in page if d.kind == KIND]
-                if stats:
-                    _sample(driver, found)
-                return found
+                return found, (_sample(driver, found) if stats else {})
         except DriverUnavailable:
             raise
         except DriverError:
@@ -133,14 +147,14 @@ def _read_account(rt, account: Account, stats: bool) -> list[Discovered]:
 def _refresh_account(session: Session, rt, account: Account, stats: bool) -> bool:
     """Read every container of one account now and keep it; False when its engine failed."""
     try:
-        found = _read_account(rt, account, stats)
+        found, usages = _read_account(rt, account, stats)
     except DriverError as exc:
         log.info("account %s unreadable, answering from the inventory: %s", account.slug, exc)
         return False
     seen = {d.external_id for d in found}
     known = session.scalars(select(Resource.external_id).where(
         Resource.account_id == account.id, Resource.kind == KIND, Resource.vanished.is_(False)))
-    _store(session, rt, account, found, [x for x in known if x not in seen])
+    _store(session, rt, account, found, [x for x in known if x not in seen], usages)
     return True
 
 
@@ -165,12 +179,11 @@ def _refresh_one(session: Session, rt, row: Resource) -> str:
     try:
         with _driver(rt, row.account) as driver:
             state = driver.get(row.kind, row.external_id)
-            if state is not None:
-                _sample(driver, [state])
+            usages = _sample(driver, [state]) if state is not None else {}
     except DriverError as exc:
         log.info("resource %s unreadable, answering from the inventory: %s", row.id, exc)
         return OFFLINE
-    _store(session, rt, row.account, [state] if state else [], [] if state else [row.external_id])
+    _store(session, rt, row.account, [state] if state else [], [] if state else [row.external_id], usages)
     session.refresh(row)
     return ONLINE
 
@@ -196,8 +209,7 @@ def _number(value: float | None) -> int | float | None:
 
 
 def _summary(row: Resource, host: dict[str, Any], tids: dict[str, str]) -> dict[str, Any]:
-    meta = row.meta or {}
-    st, size = meta.get("stats") or {}, meta.get("size") or {}
+    meta, st, size = row.meta or {}, usage.sample(row), usage.sizes(row)
     running, up = row.status == "running", uptime(row)
     image = meta.get("image") or ""
     memory_bytes = meta.get("memory_bytes") or host.get("memory_total")
@@ -235,8 +247,7 @@ def _config(row: Resource, summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _current(row: Resource, summary: dict[str, Any]) -> dict[str, Any]:
-    meta = row.meta or {}
-    st, size = meta.get("stats") or {}, meta.get("size") or {}
+    meta, st, size = row.meta or {}, usage.sample(row), usage.sizes(row)
     total = meta.get("memory_bytes") or (st.get("memory_limit") if row.status == "running" else None)
     return {
         "status": row.status, "cpu_usage": summary["cpu_usage"], "memory_usage": summary["memory_usage"],

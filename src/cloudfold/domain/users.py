@@ -57,7 +57,7 @@ def register(
 
 
 class Throttle(Protocol):
-    """The rate-limit counters (``api.ratelimit.RateLimits``): shared by replicas through Redis."""
+    """The rate-limit counters (``security.ratelimit.RateLimits``): shared by replicas through Redis."""
 
     def check(self, category: str, identity: str) -> None: ...
     def count(self, category: str, identity: str) -> None: ...
