@@ -1,4 +1,5 @@
 """Seed 004 (ProxiCloud) reads: containers, one container, names, search, node info, dashboard.
+The reads answer figures (`Container`); the face (api/faces/proxicloud_shapes.py) shapes them.
 
 Every read is the one inventory, refreshed from the engines first:
 
@@ -6,7 +7,7 @@ Every read is the one inventory, refreshed from the engines first:
   listed now; what it reports is upserted into the inventory with the sync's own
   ``upsert_page`` (so a container made outside cloudfold gets its vmid at once), containers
   it no longer reports are marked vanished, and a local engine's usage figures (a ``stats``
-  sample and the disk sizes) are kept in the record's metadata under ``stats`` and ``size``.
+  sample and the disk sizes) are kept in the record's ``usage``, apart from its metadata.
 - *Offline* (``X-Cache-Status: offline``): when an engine cannot be reached or answers with
   an error, the answer is that same inventory as last stored: status, configuration and
   the last usage sample (zero for what was never sampled). Reads never fail on the engine.
@@ -208,54 +209,52 @@ def _number(value: float | None) -> int | float | None:
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
-def _summary(row: Resource, host: dict[str, Any], tids: dict[str, str]) -> dict[str, Any]:
+@dataclass
+class Container:
+    """One container's figures, as the inventory and the engine know them (the seed 004 face
+    shapes them: its summary, config and current objects)."""
+
+    row: Resource
+    vmid: int
+    template: str | None  # template id of its image, when it is one
+    cpu: float | None  # cores: its limit, else the host's
+    memory: int | None  # MB: its limit, else the host's
+    disk: int | None  # root filesystem bytes (image + writable layer)
+    disk_usage: int | None  # writable layer bytes
+    uptime: int
+    cpu_usage: float  # 100 = one core busy
+    memory_usage: int
+    memory_total: int | None  # bytes
+    network_in: int
+    network_out: int
+    ip_address: str | None
+    sampled_at: str | None  # when the usage figures were sampled
+
+    @property
+    def name(self) -> str:
+        return self.row.name
+
+    @property
+    def status(self) -> str:
+        return self.row.status
+
+
+def _container(row: Resource, host: dict[str, Any], tids: dict[str, str]) -> Container:
     meta, st, size = row.meta or {}, usage.sample(row), usage.sizes(row)
-    running, up = row.status == "running", uptime(row)
+    running = row.status == "running"
     image = meta.get("image") or ""
     memory_bytes = meta.get("memory_bytes") or host.get("memory_total")
-    return {
-        "vmid": inventory.vmid_of(row), "name": row.name, "status": row.status,
-        "template": tids.get(normalize(image)) if image else None,
-        "cpu": _number(meta["nano_cpus"] / 1e9) if meta.get("nano_cpus") else host.get("cpu_cores"),
-        "memory": memory_bytes // MB if memory_bytes else None,
-        "disk": size.get("rootfs"), "uptime": up,
-        "cpu_usage": usage.cpu_percent(row) or 0.0,
-        "memory_usage": usage.memory_used(row) or 0,
-        "network_in": int(st.get("net_in") or 0) if running else 0,
-        "network_out": int(st.get("net_out") or 0) if running else 0,
-        "ip_address": meta.get("private_ip"),
-    }
-
-
-def _config(row: Resource, summary: dict[str, Any]) -> dict[str, Any]:
-    meta = row.meta or {}
-    conf = meta.get("config") or {}
-    networks = meta.get("networks") or []
-    rootfs = f"{conf.get('storage_driver') or 'local'}:vm-{summary['vmid']}-disk-0"
-    if conf.get("storage_size"):
-        rootfs += f",size={conf['storage_size']}"
-    return {
-        "cores": summary["cpu"], "memory": summary["memory"],
-        "swap": (conf.get("swap_bytes") or 0) // MB,
-        "rootfs": rootfs,
-        "net0": f"name=eth0,bridge={networks[0] if networks else conf.get('network_mode') or 'none'},"
-                f"ip={summary['ip_address'] or 'dhcp'}",
-        "onboot": conf.get("restart_policy") in ("always", "unless-stopped"),
-        "features": f"nesting={1 if conf.get('privileged') else 0}",
-        "hostname": conf.get("hostname"), "image": meta.get("image"),
-    }
-
-
-def _current(row: Resource, summary: dict[str, Any]) -> dict[str, Any]:
-    meta, st, size = row.meta or {}, usage.sample(row), usage.sizes(row)
-    total = meta.get("memory_bytes") or (st.get("memory_limit") if row.status == "running" else None)
-    return {
-        "status": row.status, "cpu_usage": summary["cpu_usage"], "memory_usage": summary["memory_usage"],
-        "memory_total": total or (summary["memory"] * MB if summary["memory"] else None),
-        "disk_usage": size.get("rw"), "disk_total": size.get("rootfs"), "uptime": summary["uptime"],
-        "network": {"in": summary["network_in"], "out": summary["network_out"]},
-        "pid": meta.get("pid"), "sampled_at": st.get("at"), "last_synced": row.last_synced,
-    }
+    memory = memory_bytes // MB if memory_bytes else None
+    total = meta.get("memory_bytes") or (st.get("memory_limit") if running else None)
+    return Container(
+        row=row, vmid=inventory.vmid_of(row), template=tids.get(normalize(image)) if image else None,
+        cpu=_number(meta["nano_cpus"] / 1e9) if meta.get("nano_cpus") else host.get("cpu_cores"),
+        memory=memory, disk=size.get("rootfs"), disk_usage=size.get("rw"), uptime=uptime(row),
+        cpu_usage=usage.cpu_percent(row) or 0.0, memory_usage=usage.memory_used(row) or 0,
+        memory_total=total or (memory * MB if memory else None),
+        network_in=int(st.get("net_in") or 0) if running else 0,
+        network_out=int(st.get("net_out") or 0) if running else 0,
+        ip_address=meta.get("private_ip"), sampled_at=st.get("at"))
 
 
 def _host_of(rt, session: Session, viewer: Principal) -> tuple[dict[str, Any], str]:
@@ -282,16 +281,12 @@ def list_containers(session: Session, rt, viewer: Principal, status: str | None 
     cache = _refresh_visible(session, rt, viewer, stats=True)
     host = _known_host(session, rt, viewer)
     tids = _template_ids(rt.settings)
-    rows = [_summary(r, host, tids) for r in _visible_rows(session, viewer)]
+    rows = [_container(r, host, tids) for r in _visible_rows(session, viewer)]
     if status:
-        rows = [r for r in rows if r["status"] == status]
-    present = [r for r in rows if r[sort] is not None]
-    present.sort(key=lambda r: (r[sort], r["vmid"]), reverse=order == "desc")
-    rows = present + [r for r in rows if r[sort] is None]
-    data = {"containers": rows, "total": len(rows),
-            "running": sum(1 for r in rows if r["status"] == "running"),
-            "stopped": sum(1 for r in rows if r["status"] == "stopped")}
-    return Read(data, cache)
+        rows = [r for r in rows if r.status == status]
+    present = [r for r in rows if getattr(r, sort) is not None]
+    present.sort(key=lambda r: (getattr(r, sort), r.vmid), reverse=order == "desc")
+    return Read(present + [r for r in rows if getattr(r, sort) is None], cache)
 
 
 def _known_host(session: Session, rt, viewer: Principal) -> dict[str, Any]:
@@ -303,13 +298,7 @@ def _known_host(session: Session, rt, viewer: Principal) -> dict[str, Any]:
 def get_container(session: Session, rt, viewer: Principal, vmid: int) -> Read:
     row = inventory.by_vmid(session, viewer, vmid)
     cache = _refresh_one(session, rt, row)
-    summary = _summary(row, _known_host(session, rt, viewer), _template_ids(rt.settings))
-    data = {
-        "vmid": vmid, "name": row.name, "status": row.status, "template": summary["template"],
-        "config": _config(row, summary), "current": _current(row, summary),
-        "ip_address": summary["ip_address"], "created_at": int(row.created_at.timestamp()),
-    }
-    return Read(data, cache)
+    return Read(_container(row, _known_host(session, rt, viewer), _template_ids(rt.settings)), cache)
 
 
 def generate_name(session: Session, rt, viewer: Principal) -> Read:
@@ -382,11 +371,11 @@ def _activity(session: Session, viewer: Principal, rows: list[Resource], tids: d
 def dashboard_summary(session: Session, rt, viewer: Principal) -> Read:
     host, host_cache = _host_of(rt, session, viewer)
     listing = list_containers(session, rt, viewer)
-    rows = listing.data["containers"]
-    count = lambda s: sum(1 for r in rows if r["status"] == s)
+    rows = listing.data
+    count = lambda s: sum(1 for r in rows if r.status == s)
     cores = host.get("cpu_cores")
-    cpu_used = sum(r["cpu_usage"] for r in rows)
-    mem_used = sum(r["memory_usage"] for r in rows)
+    cpu_used = sum(r.cpu_usage for r in rows)
+    mem_used = sum(r.memory_usage for r in rows)
     return Read({
         "containers": {"total": len(rows), "running": count("running"), "stopped": count("stopped"),
                        "paused": count("paused")},
