@@ -40,7 +40,7 @@ def create(
     too_wide = sorted(wanted - owner_scopes)
     if too_wide:
         audit.record(session, ctx, "apikey.create", target=f"user:{user.uuid}", result=audit.BLOCKED,
-                     status_code=403, detail={"scopes": too_wide})
+                     refused=Forbidden, detail={"scopes": too_wide})
         session.commit()
         raise Forbidden(f"Scopes wider than the owner's: {', '.join(too_wide)}")
     key, prefix, key_hash = new_api_key()

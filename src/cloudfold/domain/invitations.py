@@ -63,7 +63,7 @@ def delete(session: Session, ctx: Context, invitation_id: str) -> None:
 
 def _refuse(session: Session, ctx: Context, email: str, reason: str, message: str) -> Forbidden:
     session.rollback()
-    audit.record(session, ctx, "user.register", target=email, result=audit.BLOCKED, status_code=403,
+    audit.record(session, ctx, "user.register", target=email, result=audit.BLOCKED, refused=Forbidden,
                  detail={"reason": reason})
     session.commit()
     return Forbidden(message, audited=True)

@@ -287,3 +287,8 @@ def sync_all_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
 def viewer_payload(viewer) -> dict[str, Any]:
     return {"viewer": {"user_id": viewer.user_id, "user_uuid": viewer.user_uuid, "email": viewer.email,
                        "role": viewer.role, "scopes": sorted(viewer.scopes)}}
+
+
+def request_sync_all(queue, viewer) -> str:
+    """Enqueue a sync of every account ``viewer`` may see (the job below); its task id."""
+    return queue.enqueue("inventory.sync_all", viewer_payload(viewer), viewer.user_id)
