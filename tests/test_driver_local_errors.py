@@ -7,14 +7,14 @@ import socket
 import uuid
 
 import pytest
+from engine import IMAGE, TEST_LABELS
 
 from cloudfold.domain.driver_errors import translate
 from cloudfold.domain.quotas import NOT_AVAILABLE
-from cloudfold.drivers import registry
+from cloudfold.drivers import base, registry
 from cloudfold.drivers.base import Conflict, DriverError, NotFound, PortInUse
 from cloudfold.drivers.local import provision
 from cloudfold.drivers.local.driver import LocalDriver, engine_spec
-from engine import IMAGE, TEST_LABELS
 
 
 @pytest.fixture
@@ -92,3 +92,15 @@ def test_drivers_declare_capabilities_and_action_options():
     assert not aws.supports("stats") and not proxmox.supports("logs")
     assert local.actions["stop"] == {"force", "timeout"} and aws.actions["stop"] == {"force"}
     assert aws.options_for("stop", {"force": True, "timeout": 3}) == {"force": True}
+
+
+@pytest.mark.parametrize("raised,code", [
+    (NotFound("x"), "CONFLICT"), (Conflict("x"), "CONFLICT"), (PortInUse("x"), "CONFLICT"),
+    (base.QuotaExceeded("x"), "CONFLICT"), (base.InvalidRequest("x"), "BAD_REQUEST"),
+    (base.Unavailable("x"), "SERVICE_UNAVAILABLE"), (base.DriverNotImplemented("x"), "SERVICE_UNAVAILABLE"),
+    (base.UpstreamError("x"), "UPSTREAM_ERROR"), (DriverError("x"), "UPSTREAM_ERROR"),
+])
+def test_one_translation_for_every_driver_error(raised, code):
+    raised.upstream = "the provider's own words"
+    error = translate(raised, "Container engine")
+    assert error.code == code and "the provider's own words" not in error.message
