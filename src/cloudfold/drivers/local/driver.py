@@ -66,8 +66,9 @@ _podman: TTLCache = TTLCache(maxsize=256, ttl=FACTS_TTL_S)
 # errors (libpod/define/errors.go, e.g. ErrNoSuchCtr "no such container") or of the system
 # call's (EADDRINUSE "address already in use"). Those are matched whole, never searched for in
 # the message. Residue: Docker has no `cause`; its taken port is a 500 ("port is already
-# allocated" in the message only), so on Docker it stays an UpstreamError.
-BY_STATUS = {400: InvalidRequest, 404: NotFound, 409: Conflict, 503: DriverUnavailable}
+# allocated" in the message only), so on Docker it stays an UpstreamError. Docker answers 403
+# for a change the object's state forbids (a network with endpoints, an overlapping pool).
+BY_STATUS = {400: InvalidRequest, 403: Conflict, 404: NotFound, 409: Conflict, 503: DriverUnavailable}
 BY_CAUSE = {
     "no such container": NotFound, "no such pod": NotFound, "no such volume": NotFound,
     "no such network": NotFound, "network not found": NotFound, "no such image": NotFound,
@@ -90,8 +91,9 @@ def classify(exc: APIError) -> DriverError:
             cause = str(body.get("cause") or "") if isinstance(body, dict) else ""
         except ValueError:
             pass
-    kind = BY_STATUS.get(status) or BY_CAUSE.get(cause.strip().lower()) or UpstreamError
-    return kind(f"container engine: HTTP {status}" + (f" ({cause})" if cause else ""),
+    known = cause.strip().lower() if cause.strip().lower() in BY_CAUSE else ""  # else it may quote the request
+    kind = BY_STATUS.get(status) or BY_CAUSE.get(known) or UpstreamError
+    return kind(f"container engine: HTTP {status}" + (f" ({known})" if known else ""),
                 upstream=str(exc.explanation or exc))
 
 
