@@ -20,13 +20,7 @@ from cloudfold.domain.context import Context
 from cloudfold.domain.policy import callers
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import ACTIONS, DriverError, DriverNotImplemented
-from cloudfold.errors import (
-    BadRequest,
-    CloudfoldError,
-    Conflict,
-    Forbidden,
-    ServiceUnavailable,
-)
+from cloudfold.errors import BadRequest, CloudfoldError, Conflict, Forbidden, ServiceUnavailable
 from cloudfold.jobs.registry import JobContext, job
 from cloudfold.security.secretbox import SecretBox
 from cloudfold.settings import Settings

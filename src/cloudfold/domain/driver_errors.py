@@ -13,13 +13,7 @@ from contextlib import contextmanager
 
 from cloudfold.domain.quotas import NOT_AVAILABLE
 from cloudfold.drivers import base
-from cloudfold.errors import (
-    BadRequest,
-    CloudfoldError,
-    Conflict,
-    ServiceUnavailable,
-    UpstreamError,
-)
+from cloudfold.errors import BadRequest, CloudfoldError, Conflict, ServiceUnavailable, UpstreamError
 
 
 def translate(exc: base.DriverError, who: str = "Provider") -> CloudfoldError:

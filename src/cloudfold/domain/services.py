@@ -21,30 +21,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cloudfold.db.models import Account, Resource
-from cloudfold.domain import (
-    accounts,
-    actions,
-    audit,
-    driver_errors,
-    events,
-    inventory,
-    policy,
-    usage,
-)
+from cloudfold.domain import accounts, actions, audit, driver_errors, events, inventory, policy, usage
 from cloudfold.domain.context import Context, Principal
-from cloudfold.drivers.base import (
-    DriverError,
-    DriverUnavailable,
-    LogLine,
-)
-from cloudfold.errors import (
-    BadRequest,
-    CloudfoldError,
-    Forbidden,
-    NotFound,
-    ServiceUnavailable,
-    UpstreamError,
-)
+from cloudfold.drivers.base import DriverError, DriverUnavailable, LogLine
+from cloudfold.errors import BadRequest, CloudfoldError, Forbidden, NotFound, ServiceUnavailable, UpstreamError
 from cloudfold.security.secretbox import SecretBox
 from cloudfold.settings import Settings
 

@@ -6,13 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from cloudfold.drivers.base import (
-    ACTIONS,
-    Discovered,
-    Driver,
-    DriverNotImplemented,
-    InvalidCredentials,
-)
+from cloudfold.drivers.base import ACTIONS, Discovered, Driver, DriverNotImplemented, InvalidCredentials
 
 
 class PendingDriver(Driver):

@@ -15,12 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cloudfold.api.deps import auth_limit, context, get_runtime, public_limit
 from cloudfold.api.errors import responses
-from cloudfold.api.faces.auth_schemas import (
-    CloudUser,
-    LoginJson,
-    LoginJsonOut,
-    TokenOut,
-)
+from cloudfold.api.faces.auth_schemas import CloudUser, LoginJson, LoginJsonOut, TokenOut
 from cloudfold.domain import login as login_case
 from cloudfold.errors import BadRequest, UnsupportedMediaType
 from cloudfold.runtime import Runtime

@@ -7,11 +7,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.api.deps import context, get_session, require
 from cloudfold.api.errors import responses
-from cloudfold.api.faces.auth_schemas import (
-    InvitationCreate,
-    InvitationCreatedOut,
-    InvitationOut,
-)
+from cloudfold.api.faces.auth_schemas import InvitationCreate, InvitationCreatedOut, InvitationOut
 from cloudfold.db.models import Invitation
 from cloudfold.domain import invitations
 from cloudfold.domain.context import Principal

@@ -24,12 +24,7 @@ from cloudfold.domain import accounts, audit, driver_errors, events, policy
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers.base import Discovered
 from cloudfold.drivers.local.driver import LocalDriver
-from cloudfold.errors import (
-    CloudfoldError,
-    Conflict,
-    NotFound,
-    ServiceUnavailable,
-)
+from cloudfold.errors import CloudfoldError, Conflict, NotFound, ServiceUnavailable
 from cloudfold.security.secretbox import SecretBox
 from cloudfold.settings import Settings
 

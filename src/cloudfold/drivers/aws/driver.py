@@ -12,14 +12,7 @@ from botocore.exceptions import ClientError
 
 from cloudfold.drivers.aws import ec2, route53, s3
 from cloudfold.drivers.aws.errors import is_not_found, translated
-from cloudfold.drivers.base import (
-    Discovered,
-    Driver,
-    DriverError,
-    InvalidCredentials,
-    InvalidRequest,
-    NotFound,
-)
+from cloudfold.drivers.base import Discovered, Driver, DriverError, InvalidCredentials, InvalidRequest, NotFound
 
 DEFAULT_REGION = "us-east-1"
 GLOBAL_REGION = "us-east-1"  # S3 listing and Route 53 are served from here

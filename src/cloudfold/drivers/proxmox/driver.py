@@ -18,14 +18,7 @@ from typing import Any, ClassVar, TypeVar
 
 from proxmoxer import ProxmoxAPI
 
-from cloudfold.drivers.base import (
-    ACTIONS,
-    Discovered,
-    Driver,
-    DriverError,
-    InvalidCredentials,
-    InvalidRequest,
-)
+from cloudfold.drivers.base import ACTIONS, Discovered, Driver, DriverError, InvalidCredentials, InvalidRequest
 from cloudfold.drivers.proxmox import connection, mapping
 from cloudfold.drivers.proxmox.errors import GuestMissing, boundary
 from cloudfold.drivers.proxmox.mapping import TYPE_OF_KIND, GuestRef

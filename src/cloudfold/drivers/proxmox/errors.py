@@ -14,14 +14,7 @@ import requests
 import urllib3.exceptions
 from proxmoxer.core import AuthenticationError, ResourceException
 
-from cloudfold.drivers.base import (
-    Conflict,
-    DriverError,
-    DriverUnavailable,
-    InvalidRequest,
-    NotFound,
-    UpstreamError,
-)
+from cloudfold.drivers.base import Conflict, DriverError, DriverUnavailable, InvalidRequest, NotFound, UpstreamError
 
 # 595-599: pveproxy could not reach the node it proxies to (AnyEvent::HTTP pseudo codes);
 # 502-504: a reverse proxy in front of the API could not reach it
