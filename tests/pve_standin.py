@@ -190,6 +190,7 @@ class PveState:
     legacy_lxc_vmid: bool = False  # PVE 7 listed LXC vmids as strings
     auth_delay: float = 0.0
     log: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of authenticated calls
+    answers: dict[str, tuple[int, str]] = field(default_factory=dict)  # path -> (status, reason) answered instead
     lock: threading.Lock = field(default_factory=threading.Lock)
     _pid: int = 0x1000
 
@@ -353,6 +354,8 @@ class PveState:
             return self.login(form)
         user, tokenid, privs = self.authenticate(method, headers)
         self.log.append((method, rel))
+        if rel in self.answers:
+            raise ApiError(*self.answers[rel])
         if method != "GET" and privs != "all":
             m = re.match(r"^/nodes/[^/]+/\w+/(\d+)", rel)
             what = f"/vms/{m.group(1)}" if m else rel

@@ -9,11 +9,24 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
+from moto_server import free_port, moto, moto_url, start_moto, stop_moto  # noqa: F401  (pytest fixtures)
 
 from cloudfold.drivers import registry
 from cloudfold.drivers.aws.driver import AwsDriver
-from cloudfold.drivers.base import AccountSpec, Discovered, DriverError, DriverUnavailable, InvalidCredentials
-from moto_server import free_port, moto, moto_url, start_moto, stop_moto  # noqa: F401  (pytest fixtures)
+from cloudfold.drivers.aws.errors import translate, translated
+from cloudfold.drivers.base import (
+    AccountSpec,
+    Conflict,
+    Discovered,
+    DriverError,
+    DriverUnavailable,
+    InvalidCredentials,
+    InvalidRequest,
+    NotFound,
+    QuotaExceeded,
+    UpstreamError,
+)
 
 CREDS = {"access_key": "AKIAIOSFODNN7EXAMPLE", "secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
 
@@ -465,3 +478,37 @@ def test_auth_failure_is_a_provider_error(tmp_path, make_driver):
             list(driver.pages(("vm",)))
     finally:
         stop_moto(proc)
+
+
+# -- typed errors, from AWS's own codes ----------------------------------------------
+def test_errors_are_typed_by_aws_code(aws, ami, make_driver, moto):  # noqa: F811
+    driver = make_driver(moto)
+    ec2 = driver.client("ec2")
+    with pytest.raises(NotFound, match=r"InvalidInstanceID\.NotFound"), translated():
+        ec2.stop_instances(InstanceIds=["i-0123456789abcdef0"])
+    with pytest.raises(NotFound):
+        driver.act("vm", "i-0123456789abcdef0", "stop")
+    s3 = driver.client("s3")
+    s3.create_bucket(Bucket="typed-errors")
+    s3.put_object(Bucket="typed-errors", Key="k", Body=b"x")
+    with pytest.raises(Conflict, match="BucketNotEmpty") as caught, translated():
+        s3.delete_bucket(Bucket="typed-errors")
+    assert caught.value.upstream
+    [vm] = run(aws, ami, DisableApiStop=True)
+    with pytest.raises(Conflict, match="OperationNotPermitted"):
+        driver.act("vm", vm, "stop")
+
+
+@pytest.mark.parametrize("code,status,typed", [
+    ("InstanceLimitExceeded", 400, QuotaExceeded), ("VcpuLimitExceeded", 400, QuotaExceeded),
+    ("RequestLimitExceeded", 503, DriverUnavailable), ("Throttling", 400, DriverUnavailable),
+    ("IncorrectInstanceState", 400, Conflict), ("InvalidGroup.Duplicate", 400, Conflict),
+    ("InvalidParameterValue", 400, InvalidRequest), ("InvalidInstanceID.Malformed", 400, InvalidRequest), ("AuthFailure", 401, UpstreamError),
+    ("InternalError", 500, UpstreamError), ("NoSuchKey", 404, NotFound),
+])
+def test_aws_codes_map_to_one_type_each(code, status, typed):
+    """Codes moto cannot be made to answer (limits, throttling): the SDK's own exception type."""
+    exc = ClientError({"Error": {"Code": code, "Message": "what AWS said"},
+                       "ResponseMetadata": {"HTTPStatusCode": status}}, "RunInstances")
+    found = translate(exc)
+    assert type(found) is typed and "what AWS said" not in str(found) and found.upstream == "what AWS said"

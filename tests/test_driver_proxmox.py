@@ -8,14 +8,22 @@ import socket
 import threading
 import time
 
+import proxmoxer  # noqa: F401  (the extra is part of the test install: a missing SDK fails)
 import pytest
+from pve_standin import PveStandin, demo_state, make_tls_files
 
-import proxmoxer  # noqa: E402,F401  (the extra is part of the test install: a missing SDK fails)
-
-from cloudfold.drivers import registry  # noqa: E402
-from cloudfold.drivers.base import AccountSpec, DriverError, DriverUnavailable, InvalidCredentials  # noqa: E402
-from cloudfold.drivers.proxmox.driver import ProxmoxDriver  # noqa: E402
-from pve_standin import PveStandin, demo_state, make_tls_files  # noqa: E402
+from cloudfold.drivers import registry
+from cloudfold.drivers.base import (
+    AccountSpec,
+    Conflict,
+    DriverError,
+    DriverUnavailable,
+    InvalidCredentials,
+    InvalidRequest,
+    NotFound,
+    UpstreamError,
+)
+from cloudfold.drivers.proxmox.driver import ProxmoxDriver
 
 TOKEN = {"user": "root@pam", "token_name": "cloudfold", "token_value": "0b6a4a56-5b8d-4a3e-9f7e-1d2c3b4a5f60"}
 PASSWORD = {"user": "root@pam", "password": "correct-horse"}
@@ -218,11 +226,11 @@ def task_polls(pve, type_):
 
 @pytest.mark.parametrize("kind,ext,action,before,after,task", [
     ("vm", "pve1/qemu/101", "start", "stopped", "running", "qmstart"),
-    ("vm", "pve1/qemu/100", "stop", "running", "stopped", "qmstop"),
+    ("vm", "pve1/qemu/100", "stop", "running", "stopped", "qmshutdown"),
     ("vm", "pve1/qemu/100", "reboot", "running", "running", "qmreboot"),
     ("vm", "pve1/qemu/102", "reset", "paused", "running", "qmreset"),
     ("container", "pve2/lxc/301", "start", "stopped", "running", "vzstart"),
-    ("container", "pve1/lxc/200", "stop", "running", "stopped", "vzstop"),
+    ("container", "pve1/lxc/200", "stop", "running", "stopped", "vzshutdown"),
     ("container", "pve1/lxc/200", "reboot", "running", "running", "vzreboot"),
 ])
 def test_power_actions_wait_for_the_task(make_driver, pve, kind, ext, action, before, after, task):
@@ -232,10 +240,27 @@ def test_power_actions_wait_for_the_task(make_driver, pve, kind, ext, action, be
     result = driver.act(kind, ext, action)
     assert result.external_id == ext and result.status == after
     node, type_, vmid = ext.split("/")
-    assert ("POST", f"/nodes/{node}/{type_}/{vmid}/status/{action}") in pve.state.log
+    verb = "shutdown" if action == "stop" else action  # a graceful stop is PVE's shutdown
+    assert ("POST", f"/nodes/{node}/{type_}/{vmid}/status/{verb}") in pve.state.log
     assert len(task_polls(pve, task)) == 4  # 3 x running, then stopped
     guest = pve.state.guests[int(vmid)]
     assert guest.status == ("running" if after in ("running", "paused") else "stopped")
+
+
+@pytest.mark.parametrize("ext,task", [("pve1/qemu/100", "qmstop"), ("pve1/lxc/200", "vzstop")])
+def test_forced_stop_is_pve_stop(make_driver, pve, ext, task):
+    kind = "vm" if "/qemu/" in ext else "container"
+    assert make_driver().act(kind, ext, "stop", force=True).status == "stopped"
+    node, type_, vmid = ext.split("/")
+    writes = [(m, p) for m, p in pve.state.log if m != "GET"]
+    assert writes == [("POST", f"/nodes/{node}/{type_}/{vmid}/status/stop")]
+    assert task_polls(pve, task)
+
+
+def test_stop_declares_graceful_and_forced():
+    assert ProxmoxDriver.actions["stop"] == {"force", "timeout"}
+    assert ProxmoxDriver.options_for("stop", {"force": True, "timeout": 5, "other": 1}) == {"force": True, "timeout": 5}
+    assert ProxmoxDriver.options_for("start", {"force": True}) == {}
 
 
 def test_reset_on_lxc_is_refused_without_calling_pve(make_driver, pve):
@@ -276,6 +301,27 @@ def test_action_on_missing_guest(make_driver):
     with pytest.raises(DriverError, match="not found") as info:
         make_driver().act("vm", "pve1/qemu/999", "start")
     assert "does not exist" in info.value.upstream
+
+
+@pytest.mark.parametrize("status,reason,typed", [
+    (404, "no such guest", NotFound),
+    (500, "Configuration file 'nodes/pve1/qemu-server/100.conf' does not exist", NotFound),
+    (500, "got timeout", UpstreamError),
+    (595, "No route to host", DriverUnavailable),
+    (400, "Parameter verification failed.", InvalidRequest),
+    (409, "VM is locked (backup)", Conflict),
+])
+def test_errors_are_typed_by_pve_status(make_driver, pve, status, reason, typed):
+    pve.state.answers["/nodes/pve1/qemu/100/status/shutdown"] = (status, reason)
+    with pytest.raises(typed) as info:
+        make_driver().act("vm", "pve1/qemu/100", "stop")
+    assert f"{status}" in str(info.value) and reason not in str(info.value)  # PVE's words: logged only
+    assert info.value.upstream and reason in info.value.upstream
+
+
+def test_a_404_reads_as_gone(make_driver, pve):
+    pve.state.answers["/nodes/pve1/qemu/100/status/current"] = (404, "no such guest")
+    assert make_driver().get("vm", "pve1/qemu/100") is None
 
 
 def test_action_refused_by_pve(make_driver):

@@ -1,5 +1,6 @@
-"""Domain errors. Each carries one code of seed 000's error table; the API layer maps the
-code to an HTTP status (see cloudfold.api.errors) so the domain holds no HTTP."""
+"""Domain errors. Each carries one code of seed 000's error table; `STATUS_BY_CODE` (the
+table's other column) is what the API layer answers with, and what the audit records for a
+refusal, so the domain names errors, never HTTP statuses."""
 
 from __future__ import annotations
 
@@ -67,3 +68,21 @@ class UpstreamError(CloudfoldError):
 class ServiceUnavailable(CloudfoldError):
     code = "SERVICE_UNAVAILABLE"
     default_message = "Service temporarily unavailable"
+
+
+# seed 000's error table: each code and the HTTP status it is answered with
+STATUS_BY_CODE = {
+    "BAD_REQUEST": 400,
+    "UNAUTHORIZED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "CONFLICT": 409,
+    "RATE_LIMITED": 429,
+    "INTERNAL_ERROR": 500,
+    "UPSTREAM_ERROR": 502,
+    "SERVICE_UNAVAILABLE": 503,
+}
+
+
+def status_of(error: CloudfoldError | type[CloudfoldError]) -> int:
+    return STATUS_BY_CODE.get(error.code, 500)

@@ -26,6 +26,7 @@ from cloudfold.api.routes import iter_routes
 from cloudfold.domain import audit
 from cloudfold.domain.context import Context
 from cloudfold.errors import (
+    STATUS_BY_CODE,
     CloudfoldError,
     PayloadTooLarge,
     RateLimited,
@@ -34,17 +35,6 @@ from cloudfold.errors import (
 
 log = logging.getLogger("cloudfold.api")
 
-STATUS_BY_CODE = {
-    "BAD_REQUEST": 400,
-    "UNAUTHORIZED": 401,
-    "FORBIDDEN": 403,
-    "NOT_FOUND": 404,
-    "CONFLICT": 409,
-    "RATE_LIMITED": 429,
-    "INTERNAL_ERROR": 500,
-    "UPSTREAM_ERROR": 502,
-    "SERVICE_UNAVAILABLE": 503,
-}
 CODE_BY_STATUS = {status: code for code, status in STATUS_BY_CODE.items()}
 REFUSALS = {401, 403, 429}
 ANONYMOUS_SAMPLED = {401, 429}  # refusals of callers without a valid credential: one row per source and minute

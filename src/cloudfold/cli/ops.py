@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import typer
 
-from cloudfold.db.base import utcnow
 from cloudfold.db.engine import make_engine, make_session_factory
 from cloudfold.domain import apikeys, users
 from cloudfold.domain.context import Context
@@ -43,9 +40,8 @@ def create_key(settings: Settings, email: str, name: str, scopes: list[str] | No
         if user is None:
             typer.echo(f"error: no user {email}", err=True)
             raise typer.Exit(1)
-        expires = utcnow() + timedelta(days=days) if days else None
         try:
-            _, key = apikeys.create(session, CLI, user, name, scopes, expires)
+            _, key = apikeys.create(session, CLI, user, name, scopes, expires_in_days=days)
         except CloudfoldError as exc:
             _fail(exc)
         return key

@@ -162,7 +162,7 @@ def _check_rights(session: Session, ctx: Context, action: str, target: str, prov
         return
     message = f"Only admins may register {' or '.join(found)}"
     session.rollback()
-    audit.record(session, ctx, action, target=target, result=audit.BLOCKED, status_code=403,
+    audit.record(session, ctx, action, target=target, result=audit.BLOCKED, refused=Forbidden,
                  detail={"reason": message})
     session.commit()
     raise Forbidden(message, audited=True)

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Resource, ResourceAction
-from cloudfold.domain import accounts, audit, events, policy
-from cloudfold.domain.policy import callers
+from cloudfold.domain import accounts, audit, driver_errors, events, gone, policy
 from cloudfold.domain.context import Context
+from cloudfold.domain.policy import callers
 from cloudfold.drivers import registry
-from cloudfold.drivers.base import ACTIONS, DriverError, DriverNotImplemented, DriverUnavailable
+from cloudfold.drivers.base import ACTIONS, DriverError, DriverNotImplemented
+from cloudfold.errors import BadRequest, CloudfoldError, Conflict, Forbidden, ServiceUnavailable
 from cloudfold.jobs.registry import JobContext, job
-from cloudfold.errors import BadRequest, CloudfoldError, Conflict, Forbidden, ServiceUnavailable, UpstreamError
 from cloudfold.security.secretbox import SecretBox
 from cloudfold.settings import Settings
 
@@ -48,18 +48,18 @@ def history(session: Session, resource: Resource, limit: int = 100) -> list[Reso
 
 
 def _record(session: Session, ctx: Context, resource: Resource, action: str, result: str, before: str,
-            after: str | None, message: str, via: str, status_code: int | None = None) -> None:
+            after: str | None, message: str, via: str, refused: CloudfoldError | None = None) -> None:
     session.add(ResourceAction(resource_id=resource.id, action=action, result=result, status_before=before,
                                status_after=after, message=message, actor=ctx.actor, via=via,
                                request_id=ctx.request_id))
     audit.record(session, ctx, f"resource.{action}", target=f"resource:{resource.id}", result=result,
-                 status_code=status_code, detail={"via": via, "message": message, "status_before": before,
+                 refused=refused, detail={"via": via, "message": message, "status_before": before,
                                                   "status_after": after, "external_id": resource.external_id})
 
 
 def _refuse(session: Session, ctx: Context, resource: Resource, action: str, via: str, error: CloudfoldError,
-            status_code: int, result: str = audit.BLOCKED) -> CloudfoldError:
-    _record(session, ctx, resource, action, result, resource.status, resource.status, error.message, via, status_code)
+            result: str = audit.BLOCKED) -> CloudfoldError:
+    _record(session, ctx, resource, action, result, resource.status, resource.status, error.message, via, error)
     session.commit()
     error.extra["audited"] = True
     return error
@@ -73,27 +73,30 @@ def check(session: Session, ctx: Context, resource: Resource, action: str, via: 
     account = resource.account
     if account is None:
         raise _refuse(session, ctx, resource, action, via,
-                      Conflict("This resource is tracked by hand: no provider to act through"), 409)
+                      Conflict("This resource is tracked by hand: no provider to act through"))
     try:
         driver_cls = registry.driver_class(account.provider_type)
     except DriverNotImplemented as exc:
-        raise _refuse(session, ctx, resource, action, via, ServiceUnavailable(str(exc)), 503, audit.FAILED)
+        raise _refuse(session, ctx, resource, action, via, ServiceUnavailable(str(exc)), audit.FAILED)
     # who: a member acts only on what they own (a shared machine is admins'); a health check is a read
     if not policy.may(ctx.principal, policy.SEE if action == "health_check" else policy.ACT, resource):
         raise _refuse(session, ctx, resource, action, via,
-                      Forbidden(f"Only an admin can {action} a shared machine; members act only on what they own"), 403)
+                      Forbidden(f"Only an admin can {action} a shared machine; members act only on what they own"))
+    if action != "health_check" and action not in driver_cls.actions:
+        raise _refuse(session, ctx, resource, action, via,
+                      BadRequest(f"{account.provider_type} machines have no {action} action"))
     needed = "read" if action == "health_check" else driver_cls.action_scopes.get(action, "admin")
     if needed == "admin" and resource.owner_id is not None and resource.owner_id == ctx.principal.user_id:
         needed = "write"  # a machine the caller made (seed 003 instances) is theirs to control
     if needed not in ctx.principal.scopes:
-        raise _refuse(session, ctx, resource, action, via, Forbidden(f"{action} needs the '{needed}' scope"), 403)
+        raise _refuse(session, ctx, resource, action, via, Forbidden(f"{action} needs the '{needed}' scope"))
     before = resource.status
     if action in ALREADY and before in ALREADY[action]:
-        raise _refuse(session, ctx, resource, action, via, Conflict(f"Resource is already {before}"), 409)
+        raise _refuse(session, ctx, resource, action, via, Conflict(f"Resource is already {before}"))
     if action in NEEDS_RUNNING and before != "running":
-        raise _refuse(session, ctx, resource, action, via, Conflict(f"Cannot {action} a resource that is {before}"), 409)
+        raise _refuse(session, ctx, resource, action, via, Conflict(f"Cannot {action} a resource that is {before}"))
     if resource.vanished and action != "health_check":
-        raise _refuse(session, ctx, resource, action, via, Conflict("Resource no longer exists at its provider"), 409)
+        raise _refuse(session, ctx, resource, action, via, Conflict("Resource no longer exists at its provider"))
 
 
 def perform(session: Session, ctx: Context, bus: events.EventBus, box: SecretBox, settings: Settings,
@@ -106,15 +109,14 @@ def perform(session: Session, ctx: Context, bus: events.EventBus, box: SecretBox
                 driver.ping()
                 state = driver.get(resource.kind, resource.external_id)
             else:
-                state = driver.act(resource.kind, resource.external_id, action, **(options or {}))
-    except DriverUnavailable as exc:
-        raise _refuse(session, ctx, resource, action, via, ServiceUnavailable(f"Provider unreachable: {exc}"), 503,
-                      audit.FAILED) from exc
+                state = driver.act(resource.kind, resource.external_id, action,
+                                   **driver.options_for(action, options))
     except DriverError as exc:
-        raise _refuse(session, ctx, resource, action, via, UpstreamError(str(exc)), 502, audit.FAILED) from exc
+        error = driver_errors.translate(exc)
+        raise _refuse(session, ctx, resource, action, via, error, audit.FAILED) from exc
 
     if state is None:
-        resource.status, resource.vanished = ("terminated" if resource.kind in ("vm", "container") else "deleted"), True
+        gone.mark(resource)
     else:
         resource.status, resource.meta, resource.name = state.status, state.metadata, state.name
     resource.last_synced = resource.updated_at = utcnow()
@@ -132,13 +134,11 @@ def refresh(session: Session, bus: events.EventBus, box: SecretBox, settings: Se
     try:
         with accounts.driver(resource.account, box, settings) as driver:
             state = driver.get(resource.kind, resource.external_id)
-    except DriverUnavailable as exc:
-        raise ServiceUnavailable(f"Provider unreachable: {exc}") from exc
     except DriverError as exc:
-        raise UpstreamError(str(exc)) from exc
+        raise driver_errors.translate(exc) from exc
     before = resource.status
     if state is None:
-        resource.status, resource.vanished = "terminated", True
+        gone.mark(resource)
     else:
         resource.status, resource.meta = state.status, state.metadata
     resource.last_synced = utcnow()

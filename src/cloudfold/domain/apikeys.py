@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import ApiKey, User
-from cloudfold.domain import audit
+from cloudfold.domain import audit, expiry
 from cloudfold.domain.context import Context, Principal
 from cloudfold.domain.policy import callers
 from cloudfold.errors import Forbidden, NotFound
@@ -27,7 +27,12 @@ def create(
     scopes: list[str] | None = None,
     expires_at: datetime | None = None,
     kind: str = "api",
+    *,
+    expires_in_days: int | None = None,
 ) -> tuple[ApiKey, str]:
+    """A new key of ``user``'s (its plaintext returned once); it expires at ``expires_at``, or
+    ``expires_in_days`` from now, or never."""
+    expires_at = expires_at or expiry.after(expires_in_days)
     owner_scopes = scopes_for_role(user.role)
     if ctx.principal is not None and ctx.principal.user_id == user.id:
         owner_scopes = owner_scopes & ctx.principal.scopes  # a key cannot mint a wider key
@@ -35,7 +40,7 @@ def create(
     too_wide = sorted(wanted - owner_scopes)
     if too_wide:
         audit.record(session, ctx, "apikey.create", target=f"user:{user.uuid}", result=audit.BLOCKED,
-                     status_code=403, detail={"scopes": too_wide})
+                     refused=Forbidden, detail={"scopes": too_wide})
         session.commit()
         raise Forbidden(f"Scopes wider than the owner's: {', '.join(too_wide)}")
     key, prefix, key_hash = new_api_key()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from cloudfold.db.models import AuditEvent
 from cloudfold.domain import policy
 from cloudfold.domain.context import Context, Principal
+from cloudfold.errors import CloudfoldError, status_of
 from cloudfold.security.redact import redact, redact_value
 
 SUCCESS, FAILED, BLOCKED = "success", "failed", "blocked"
@@ -26,9 +27,13 @@ def record(
     status_code: int | None = None,
     detail: dict[str, Any] | None = None,
     actor: str | None = None,
+    refused: CloudfoldError | type[CloudfoldError] | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session; it commits with the change it describes.
-    Secrets (keys, JWTs) in the target or detail are redacted before they are stored."""
+    Secrets (keys, JWTs) in the target or detail are redacted before they are stored.
+    ``refused``: the error the request is answered with (its status is recorded)."""
+    if refused is not None:
+        status_code = status_of(refused)
     event = AuditEvent(
         actor_user_id=ctx.actor_user_id,
         actor=actor or ctx.actor,

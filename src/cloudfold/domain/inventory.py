@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import as_record_id
 from cloudfold.db.models import Account, Resource
-from cloudfold.domain import audit, events, policy
+from cloudfold.domain import audit, events, gone, policy
 from cloudfold.domain.context import Context, Principal
 from cloudfold.errors import BadRequest, NotFound
 
-COMPUTE = ("vm", "container")
+COMPUTE = gone.COMPUTE
 STORAGE = ("storage", "volume")
 NETWORK = ("network", "subnet")
 GROUPS = {"vms": COMPUTE, "storage": STORAGE, "networks": NETWORK}

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Invitation, User
-from cloudfold.domain import audit, users
+from cloudfold.domain import audit, expiry, users
 from cloudfold.domain.context import Context
 from cloudfold.errors import Conflict, Forbidden, NotFound
 from cloudfold.security.tokens import digest, new_invitation
@@ -32,7 +32,9 @@ def status_of(inv: Invitation, now: datetime | None = None) -> str:
     return "pending"
 
 
-def create(session: Session, ctx: Context, email: str | None, expires_at: datetime | None) -> tuple[Invitation, str]:
+def create(session: Session, ctx: Context, email: str | None, expires_at: datetime | None = None, *,
+           expires_in_days: int | None = None) -> tuple[Invitation, str]:
+    expires_at = expires_at or expiry.after(expires_in_days)
     token, prefix, token_hash = new_invitation()
     inv = Invitation(token_hash=token_hash, prefix=prefix, email=users.normalise_email(email) if email else None,
                      created_by=ctx.actor_user_id, expires_at=expires_at)
@@ -61,7 +63,7 @@ def delete(session: Session, ctx: Context, invitation_id: str) -> None:
 
 def _refuse(session: Session, ctx: Context, email: str, reason: str, message: str) -> Forbidden:
     session.rollback()
-    audit.record(session, ctx, "user.register", target=email, result=audit.BLOCKED, status_code=403,
+    audit.record(session, ctx, "user.register", target=email, result=audit.BLOCKED, refused=Forbidden,
                  detail={"reason": reason})
     session.commit()
     return Forbidden(message, audited=True)

@@ -52,7 +52,7 @@ def request_reset(
 
 
 def _refuse(session: Session, ctx: Context) -> BadRequest:
-    audit.record(session, ctx, "auth.reset_password", result=audit.FAILED, status_code=400,
+    audit.record(session, ctx, "auth.reset_password", result=audit.FAILED, refused=BadRequest,
                  detail={"reason": "invalid, used or expired token"})
     session.commit()
     return BadRequest("Invalid or expired reset token")

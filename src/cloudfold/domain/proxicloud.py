@@ -1,4 +1,5 @@
 """Seed 004 (ProxiCloud) reads: containers, one container, names, search, node info, dashboard.
+The reads answer figures (`Container`); the face (api/faces/proxicloud_shapes.py) shapes them.
 
 Every read is the one inventory, refreshed from the engines first:
 
@@ -6,7 +7,7 @@ Every read is the one inventory, refreshed from the engines first:
   listed now; what it reports is upserted into the inventory with the sync's own
   ``upsert_page`` (so a container made outside cloudfold gets its vmid at once), containers
   it no longer reports are marked vanished, and a local engine's usage figures (a ``stats``
-  sample and the disk sizes) are kept in the record's metadata under ``stats`` and ``size``.
+  sample and the disk sizes) are kept in the record's ``usage``, apart from its metadata.
 - *Offline* (``X-Cache-Status: offline``): when an engine cannot be reached or answers with
   an error, the answer is that same inventory as last stored: status, configuration and
   the last usage sample (zero for what was never sampled). Reads never fail on the engine.
@@ -25,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,7 @@ from cloudfold import __version__
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Account, Resource, ResourceAction
 from cloudfold.domain import accounts, events, inventory, sync, templates, usage
+from cloudfold.domain import gone as vanished
 from cloudfold.domain.context import Principal
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import Discovered, Driver, DriverError, DriverUnavailable
@@ -65,10 +67,11 @@ def _driver(rt, account: Account | None):
 uptime = usage.uptime  # seed 004's `uptime` of a container
 
 
-def _sample(driver: Driver, found: list[Discovered]) -> None:
-    """Add a stats sample (running containers) and disk sizes to what a local engine reported."""
-    if not hasattr(driver, "stats"):
-        return
+def _sample(driver: Driver, found: list[Discovered]) -> dict[str, dict[str, Any]]:
+    """A stats sample (running containers) and disk sizes of what a local engine reported, by
+    external id: kept in the records' `usage`, apart from what the engine reports as metadata."""
+    if not driver.supports("stats"):
+        return {}
     sizes = driver.sizes(found[0].external_id if len(found) == 1 else None)
     running = [d for d in found if d.status == "running"]
 
@@ -82,14 +85,27 @@ def _sample(driver: Driver, found: list[Discovered]) -> None:
     with ThreadPoolExecutor(max_workers=min(STATS_WORKERS, len(running) or 1)) as pool:
         samples = dict(zip([d.external_id for d in running], pool.map(sample, running)))
     now = utcnow().isoformat()
+    found_usage: dict[str, dict[str, Any]] = {}
     for d in found:
+        kept: dict[str, Any] = {}
         if d.external_id in sizes:
-            d.metadata["size"] = sizes[d.external_id]
+            kept["size"] = sizes[d.external_id]
         if samples.get(d.external_id):
-            d.metadata["stats"] = {**samples[d.external_id], "at": now}
+            kept["stats"] = {**samples[d.external_id], "at": now}
+        if kept:
+            found_usage[d.external_id] = kept
+    return found_usage
 
 
-def _store(session: Session, rt, account: Account, found: list[Discovered], missing: list[str]) -> None:
+def _keep_usage(session: Session, account: Account, usages: dict[str, dict[str, Any]]) -> None:
+    """Store fresh usage samples; what a record had is replaced only by a new sample."""
+    for external_id, kept in usages.items():
+        session.execute(update(Resource).where(Resource.account_id == account.id, Resource.kind == KIND,
+                                               Resource.external_id == external_id).values(usage=kept))
+
+
+def _store(session: Session, rt, account: Account, found: list[Discovered], missing: list[str],
+           usages: dict[str, dict[str, Any]]) -> None:
     """Keep what was read (the sync's upsert) and mark what is gone; publish the changes."""
     generation = session.scalar(select(func.max(Resource.sync_generation))
                                 .where(Resource.account_id == account.id)) or 0
@@ -102,7 +118,8 @@ def _store(session: Session, rt, account: Account, found: list[Discovered], miss
         Resource.account_id == account.id, Resource.kind == KIND, Resource.manual.is_(False),
         Resource.vanished.is_(False), Resource.external_id.in_(missing)))) if missing else []
     for row in gone:
-        row.vanished, row.status, row.updated_at = True, "terminated", utcnow()
+        vanished.mark(row)
+    _keep_usage(session, account, usages)
     session.commit()
     by_id = {rid: change for change, rid in changes}
     if by_id:
@@ -112,16 +129,14 @@ def _store(session: Session, rt, account: Account, found: list[Discovered], miss
         rt.events.publish(events.resource_change("vanished", row, source="refresh"))
 
 
-def _read_account(rt, account: Account, stats: bool) -> list[Discovered]:
+def _read_account(rt, account: Account, stats: bool) -> tuple[list[Discovered], dict[str, dict[str, Any]]]:
     """Every container of one account now. An engine error (not unreachability) is retried once: a container removed between the
     engine's list and its inspect answers some engines with an error rather than a 404."""
     for attempt in (1, 2):
         try:
             with _driver(rt, account) as driver:
                 found = [d for page in driver.pages((KIND,)) for d in page if d.kind == KIND]
-                if stats:
-                    _sample(driver, found)
-                return found
+                return found, (_sample(driver, found) if stats else {})
         except DriverUnavailable:
             raise
         except DriverError:
@@ -133,14 +148,14 @@ def _read_account(rt, account: Account, stats: bool) -> list[Discovered]:
 def _refresh_account(session: Session, rt, account: Account, stats: bool) -> bool:
     """Read every container of one account now and keep it; False when its engine failed."""
     try:
-        found = _read_account(rt, account, stats)
+        found, usages = _read_account(rt, account, stats)
     except DriverError as exc:
         log.info("account %s unreadable, answering from the inventory: %s", account.slug, exc)
         return False
     seen = {d.external_id for d in found}
     known = session.scalars(select(Resource.external_id).where(
         Resource.account_id == account.id, Resource.kind == KIND, Resource.vanished.is_(False)))
-    _store(session, rt, account, found, [x for x in known if x not in seen])
+    _store(session, rt, account, found, [x for x in known if x not in seen], usages)
     return True
 
 
@@ -165,12 +180,11 @@ def _refresh_one(session: Session, rt, row: Resource) -> str:
     try:
         with _driver(rt, row.account) as driver:
             state = driver.get(row.kind, row.external_id)
-            if state is not None:
-                _sample(driver, [state])
+            usages = _sample(driver, [state]) if state is not None else {}
     except DriverError as exc:
         log.info("resource %s unreadable, answering from the inventory: %s", row.id, exc)
         return OFFLINE
-    _store(session, rt, row.account, [state] if state else [], [] if state else [row.external_id])
+    _store(session, rt, row.account, [state] if state else [], [] if state else [row.external_id], usages)
     session.refresh(row)
     return ONLINE
 
@@ -195,56 +209,52 @@ def _number(value: float | None) -> int | float | None:
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
-def _summary(row: Resource, host: dict[str, Any], tids: dict[str, str]) -> dict[str, Any]:
-    meta = row.meta or {}
-    st, size = meta.get("stats") or {}, meta.get("size") or {}
-    running, up = row.status == "running", uptime(row)
+@dataclass
+class Container:
+    """One container's figures, as the inventory and the engine know them (the seed 004 face
+    shapes them: its summary, config and current objects)."""
+
+    row: Resource
+    vmid: int
+    template: str | None  # template id of its image, when it is one
+    cpu: float | None  # cores: its limit, else the host's
+    memory: int | None  # MB: its limit, else the host's
+    disk: int | None  # root filesystem bytes (image + writable layer)
+    disk_usage: int | None  # writable layer bytes
+    uptime: int
+    cpu_usage: float  # 100 = one core busy
+    memory_usage: int
+    memory_total: int | None  # bytes
+    network_in: int
+    network_out: int
+    ip_address: str | None
+    sampled_at: str | None  # when the usage figures were sampled
+
+    @property
+    def name(self) -> str:
+        return self.row.name
+
+    @property
+    def status(self) -> str:
+        return self.row.status
+
+
+def _container(row: Resource, host: dict[str, Any], tids: dict[str, str]) -> Container:
+    meta, st, size = row.meta or {}, usage.sample(row), usage.sizes(row)
+    running = row.status == "running"
     image = meta.get("image") or ""
     memory_bytes = meta.get("memory_bytes") or host.get("memory_total")
-    return {
-        "vmid": inventory.vmid_of(row), "name": row.name, "status": row.status,
-        "template": tids.get(normalize(image)) if image else None,
-        "cpu": _number(meta["nano_cpus"] / 1e9) if meta.get("nano_cpus") else host.get("cpu_cores"),
-        "memory": memory_bytes // MB if memory_bytes else None,
-        "disk": size.get("rootfs"), "uptime": up,
-        "cpu_usage": usage.cpu_percent(row) or 0.0,
-        "memory_usage": usage.memory_used(row) or 0,
-        "network_in": int(st.get("net_in") or 0) if running else 0,
-        "network_out": int(st.get("net_out") or 0) if running else 0,
-        "ip_address": meta.get("private_ip"),
-    }
-
-
-def _config(row: Resource, summary: dict[str, Any]) -> dict[str, Any]:
-    meta = row.meta or {}
-    conf = meta.get("config") or {}
-    networks = meta.get("networks") or []
-    rootfs = f"{conf.get('storage_driver') or 'local'}:vm-{summary['vmid']}-disk-0"
-    if conf.get("storage_size"):
-        rootfs += f",size={conf['storage_size']}"
-    return {
-        "cores": summary["cpu"], "memory": summary["memory"],
-        "swap": (conf.get("swap_bytes") or 0) // MB,
-        "rootfs": rootfs,
-        "net0": f"name=eth0,bridge={networks[0] if networks else conf.get('network_mode') or 'none'},"
-                f"ip={summary['ip_address'] or 'dhcp'}",
-        "onboot": conf.get("restart_policy") in ("always", "unless-stopped"),
-        "features": f"nesting={1 if conf.get('privileged') else 0}",
-        "hostname": conf.get("hostname"), "image": meta.get("image"),
-    }
-
-
-def _current(row: Resource, summary: dict[str, Any]) -> dict[str, Any]:
-    meta = row.meta or {}
-    st, size = meta.get("stats") or {}, meta.get("size") or {}
-    total = meta.get("memory_bytes") or (st.get("memory_limit") if row.status == "running" else None)
-    return {
-        "status": row.status, "cpu_usage": summary["cpu_usage"], "memory_usage": summary["memory_usage"],
-        "memory_total": total or (summary["memory"] * MB if summary["memory"] else None),
-        "disk_usage": size.get("rw"), "disk_total": size.get("rootfs"), "uptime": summary["uptime"],
-        "network": {"in": summary["network_in"], "out": summary["network_out"]},
-        "pid": meta.get("pid"), "sampled_at": st.get("at"), "last_synced": row.last_synced,
-    }
+    memory = memory_bytes // MB if memory_bytes else None
+    total = meta.get("memory_bytes") or (st.get("memory_limit") if running else None)
+    return Container(
+        row=row, vmid=inventory.vmid_of(row), template=tids.get(normalize(image)) if image else None,
+        cpu=_number(meta["nano_cpus"] / 1e9) if meta.get("nano_cpus") else host.get("cpu_cores"),
+        memory=memory, disk=size.get("rootfs"), disk_usage=size.get("rw"), uptime=uptime(row),
+        cpu_usage=usage.cpu_percent(row) or 0.0, memory_usage=usage.memory_used(row) or 0,
+        memory_total=total or (memory * MB if memory else None),
+        network_in=int(st.get("net_in") or 0) if running else 0,
+        network_out=int(st.get("net_out") or 0) if running else 0,
+        ip_address=meta.get("private_ip"), sampled_at=st.get("at"))
 
 
 def _host_of(rt, session: Session, viewer: Principal) -> tuple[dict[str, Any], str]:
@@ -271,16 +281,12 @@ def list_containers(session: Session, rt, viewer: Principal, status: str | None 
     cache = _refresh_visible(session, rt, viewer, stats=True)
     host = _known_host(session, rt, viewer)
     tids = _template_ids(rt.settings)
-    rows = [_summary(r, host, tids) for r in _visible_rows(session, viewer)]
+    rows = [_container(r, host, tids) for r in _visible_rows(session, viewer)]
     if status:
-        rows = [r for r in rows if r["status"] == status]
-    present = [r for r in rows if r[sort] is not None]
-    present.sort(key=lambda r: (r[sort], r["vmid"]), reverse=order == "desc")
-    rows = present + [r for r in rows if r[sort] is None]
-    data = {"containers": rows, "total": len(rows),
-            "running": sum(1 for r in rows if r["status"] == "running"),
-            "stopped": sum(1 for r in rows if r["status"] == "stopped")}
-    return Read(data, cache)
+        rows = [r for r in rows if r.status == status]
+    present = [r for r in rows if getattr(r, sort) is not None]
+    present.sort(key=lambda r: (getattr(r, sort), r.vmid), reverse=order == "desc")
+    return Read(present + [r for r in rows if getattr(r, sort) is None], cache)
 
 
 def _known_host(session: Session, rt, viewer: Principal) -> dict[str, Any]:
@@ -292,13 +298,7 @@ def _known_host(session: Session, rt, viewer: Principal) -> dict[str, Any]:
 def get_container(session: Session, rt, viewer: Principal, vmid: int) -> Read:
     row = inventory.by_vmid(session, viewer, vmid)
     cache = _refresh_one(session, rt, row)
-    summary = _summary(row, _known_host(session, rt, viewer), _template_ids(rt.settings))
-    data = {
-        "vmid": vmid, "name": row.name, "status": row.status, "template": summary["template"],
-        "config": _config(row, summary), "current": _current(row, summary),
-        "ip_address": summary["ip_address"], "created_at": int(row.created_at.timestamp()),
-    }
-    return Read(data, cache)
+    return Read(_container(row, _known_host(session, rt, viewer), _template_ids(rt.settings)), cache)
 
 
 def generate_name(session: Session, rt, viewer: Principal) -> Read:
@@ -371,11 +371,11 @@ def _activity(session: Session, viewer: Principal, rows: list[Resource], tids: d
 def dashboard_summary(session: Session, rt, viewer: Principal) -> Read:
     host, host_cache = _host_of(rt, session, viewer)
     listing = list_containers(session, rt, viewer)
-    rows = listing.data["containers"]
-    count = lambda s: sum(1 for r in rows if r["status"] == s)  # noqa: E731
+    rows = listing.data
+    count = lambda s: sum(1 for r in rows if r.status == s)
     cores = host.get("cpu_cores")
-    cpu_used = sum(r["cpu_usage"] for r in rows)
-    mem_used = sum(r["memory_usage"] for r in rows)
+    cpu_used = sum(r.cpu_usage for r in rows)
+    mem_used = sum(r.memory_usage for r in rows)
     return Read({
         "containers": {"total": len(rows), "running": count("running"), "stopped": count("stopped"),
                        "paused": count("paused")},

@@ -21,9 +21,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cloudfold.db.models import Account, Resource
-from cloudfold.domain import accounts, actions, audit, events, inventory, policy, usage
+from cloudfold.domain import accounts, actions, audit, driver_errors, events, inventory, policy, usage
 from cloudfold.domain.context import Context, Principal
-from cloudfold.drivers.base import DriverError, DriverNotImplemented, DriverUnavailable, LogLine
+from cloudfold.drivers.base import DriverError, DriverUnavailable, LogLine
 from cloudfold.errors import BadRequest, CloudfoldError, Forbidden, NotFound, ServiceUnavailable, UpstreamError
 from cloudfold.security.secretbox import SecretBox
 from cloudfold.settings import Settings
@@ -342,9 +342,13 @@ def logs(session: Session, viewer: Principal, box: SecretBox, settings: Settings
             try:
                 if account.id not in drivers:
                     drivers[account.id] = stack.enter_context(accounts.driver(account, box, settings))
-                out.append(ContainerLogs(c, drivers[account.id].logs(c.resource.external_id, tail)))
+                opened = drivers[account.id]
+                if not opened.supports("logs"):
+                    out.append(ContainerLogs(c, [], f"{account.provider_type} cannot read container logs"))
+                    continue
+                out.append(ContainerLogs(c, opened.logs(c.resource.external_id, tail)))
             except DriverUnavailable as exc:
-                raise ServiceUnavailable(f"Provider unreachable: {exc}") from exc
-            except (DriverNotImplemented, DriverError) as exc:
+                raise driver_errors.translate(exc) from exc
+            except DriverError as exc:  # this container's logs only: the others still answer
                 out.append(ContainerLogs(c, [], str(exc)))
     return svc, out

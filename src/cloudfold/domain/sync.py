@@ -18,13 +18,12 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Account, Resource, Task, User
-from cloudfold.domain import accounts, events, runtime_settings, tasks
+from cloudfold.domain import accounts, events, gone, runtime_settings, tasks
 from cloudfold.drivers.base import OWNER_LABEL, Discovered, DriverError
 from cloudfold.errors import CloudfoldError
 from cloudfold.jobs.registry import JobContext, job
 
 BACKOFF_BASE_S = 30
-COMPUTE = ("vm", "container")
 
 
 def _lock_is_stale(account: Account, stale_after_s: int) -> bool:
@@ -150,10 +149,10 @@ def _mark_vanished(session: Session, account: Account, generation: int) -> list[
     ids = list(session.scalars(stale))
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
-        session.execute(update(Resource).where(Resource.id.in_(chunk), Resource.kind.in_(COMPUTE))
-                        .values(vanished=True, status="terminated", updated_at=utcnow()))
-        session.execute(update(Resource).where(Resource.id.in_(chunk), Resource.kind.not_in(COMPUTE))
-                        .values(vanished=True, status="deleted", updated_at=utcnow()))
+        session.execute(update(Resource).where(Resource.id.in_(chunk), Resource.kind.in_(gone.COMPUTE))
+                        .values(vanished=True, status=gone.status_for("vm"), updated_at=utcnow()))
+        session.execute(update(Resource).where(Resource.id.in_(chunk), Resource.kind.not_in(gone.COMPUTE))
+                        .values(vanished=True, status=gone.status_for("volume"), updated_at=utcnow()))
     session.commit()
     return ids
 
@@ -288,3 +287,8 @@ def sync_all_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
 def viewer_payload(viewer) -> dict[str, Any]:
     return {"viewer": {"user_id": viewer.user_id, "user_uuid": viewer.user_uuid, "email": viewer.email,
                        "role": viewer.role, "scopes": sorted(viewer.scopes)}}
+
+
+def request_sync_all(queue, viewer) -> str:
+    """Enqueue a sync of every account ``viewer`` may see (the job below); its task id."""
+    return queue.enqueue("inventory.sync_all", viewer_payload(viewer), viewer.user_id)

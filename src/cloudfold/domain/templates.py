@@ -31,10 +31,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
-from cloudfold.domain import accounts
-from cloudfold.drivers.base import DriverError, DriverUnavailable
+from cloudfold.domain import accounts, driver_errors
+from cloudfold.drivers.base import DriverUnavailable
 from cloudfold.drivers.local.driver import LocalDriver
-from cloudfold.errors import CloudfoldError, NotFound, ServiceUnavailable, UpstreamError
+from cloudfold.errors import CloudfoldError, NotFound
 from cloudfold.images import SPECS, normalize
 from cloudfold.images.specs import LABEL
 from cloudfold.security.secretbox import SecretBox
@@ -114,13 +114,9 @@ def _first_line(exc: Exception) -> str:
 
 @contextmanager
 def _engine(session: Session, settings: Settings, box: SecretBox) -> Iterator[LocalDriver]:
-    try:
-        with accounts.driver(accounts.first_local(session), box, settings, local_default=True) as driver:
-            yield driver
-    except DriverUnavailable as exc:
-        raise ServiceUnavailable(f"container engine unreachable: {exc}") from exc
-    except DriverError as exc:
-        raise UpstreamError(f"container engine error: {exc}") from exc
+    with driver_errors.translated("Container engine"), \
+            accounts.driver(accounts.first_local(session), box, settings, local_default=True) as driver:
+        yield driver
 
 
 def _images(driver: LocalDriver) -> list[dict[str, Any]]:

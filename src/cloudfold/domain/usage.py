@@ -1,9 +1,9 @@
 """How long a machine has run and what it uses, read from what the inventory keeps: one
 reading for every face (seed 004's container figures, seed 000's container nodes).
 
-Sources, first found wins: the engine's stats sample a seed 004 read keeps under `stats`
-(`cpu_percent`, or `cpu_total_ns` averaged over the time it had run when sampled;
-`memory_usage` bytes), then what
+Sources, first found wins: the engine's stats sample a seed 004 read keeps in the record's
+`usage` (under `stats`: `cpu_percent`, or `cpu_total_ns` averaged over the time it had run when
+sampled; `memory_usage` bytes; its disk sizes under `size`), then what
 a provider reports with its inventory (Proxmox: `cpu` as a fraction of its cores, `mem`
 bytes). A machine that is not running uses nothing; None means not known.
 """
@@ -19,6 +19,16 @@ from cloudfold.db.models import Resource
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def sample(row: Resource) -> dict[str, Any]:
+    """The last stats sample kept for the machine ({} when none)."""
+    return (row.usage or {}).get("stats") or {}
+
+
+def sizes(row: Resource) -> dict[str, Any]:
+    """The machine's last known disk sizes: `rw` (its writable layer), `rootfs` ({} when none)."""
+    return (row.usage or {}).get("size") or {}
 
 
 def uptime(row: Resource) -> int:
@@ -46,8 +56,7 @@ def cpu_percent(row: Resource) -> float | None:
     """CPU in use, 100 = one core busy."""
     if row.status != "running":
         return 0.0
-    meta = row.meta or {}
-    st = meta.get("stats") or {}
+    meta, st = row.meta or {}, sample(row)
     if _number(st.get("cpu_percent")) is not None:
         return float(st["cpu_percent"])
     ran = _ran_until_sample(meta, st)
@@ -61,8 +70,7 @@ def memory_used(row: Resource) -> int | None:
     """Memory in use, in bytes."""
     if row.status != "running":
         return 0
-    meta = row.meta or {}
-    for value in ((meta.get("stats") or {}).get("memory_usage"), meta.get("mem")):
+    for value in (sample(row).get("memory_usage"), (row.meta or {}).get("mem")):
         if _number(value) is not None:
             return int(value)
     return None

@@ -48,7 +48,7 @@ def register(
     except IntegrityError:
         session.rollback()
         audit.record(session, ctx, "user.register", target=email, result=audit.FAILED,
-                     status_code=409, detail={"reason": "email already registered"})
+                     refused=Conflict, detail={"reason": "email already registered"})
         session.commit()
         raise Conflict("Email already registered") from None
     audit.record(session, ctx, "user.register", target=f"user:{user.uuid}", detail={"role": role.value})
@@ -57,7 +57,7 @@ def register(
 
 
 class Throttle(Protocol):
-    """The rate-limit counters (``api.ratelimit.RateLimits``): shared by replicas through Redis."""
+    """The rate-limit counters (``security.ratelimit.RateLimits``): shared by replicas through Redis."""
 
     def check(self, category: str, identity: str) -> None: ...
     def count(self, category: str, identity: str) -> None: ...
@@ -89,7 +89,7 @@ def authenticate(session: Session, ctx: Context, email: str, password: str, thro
         if throttle is not None:
             throttle.count(LOGIN_ACCOUNT, identity)
         audit.record(session, ctx, "auth.login", target=email, result=audit.FAILED,
-                     status_code=401, actor=email)
+                     refused=Unauthorized, actor=email)
         session.commit()
         raise Unauthorized("Incorrect email or password")
     if throttle is not None:

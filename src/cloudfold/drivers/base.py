@@ -14,6 +14,13 @@ from typing import Any, ClassVar
 
 KINDS = ("vm", "container", "storage", "network", "subnet", "volume", "dns_zone", "dns_record")
 ACTIONS = ("start", "stop", "reboot", "reset", "terminate")
+# the options an action may take: `force` (stop: kill at once instead of a graceful stop) and
+# `timeout` (stop/reboot: seconds a graceful stop may take before the provider forces it)
+ACTION_OPTIONS = ("force", "timeout")
+# optional features a driver declares in `capabilities` (beyond the abstract methods):
+# logs: `logs()`; stats: `stats()` and `sizes()`; host: `host()` and `capacity()`;
+# provisioning: making and removing objects (drivers/local/provision.py)
+CAPABILITIES = ("logs", "stats", "host", "provisioning")
 OWNER_LABEL = "cloudfold.owner"  # tag: the uuid of the user who made the object through cloudfold
 
 
@@ -52,11 +59,16 @@ class AccountSpec:
 
 
 class DriverError(Exception):
-    """The provider answered with an error (maps to 502 UPSTREAM_ERROR).
+    """The provider answered with an error. The base of every typed driver error below; raised
+    bare, it means "the provider failed" (as UpstreamError does).
 
     The message says what failed (operation, HTTP status, the SDK's error code); what the
     provider said (its message, body, task output) goes in `upstream`, which is logged on the
-    server and never shown to clients, stored in task results or in an account's errors."""
+    server and never shown to clients, stored in task results or in an account's errors.
+
+    Drivers classify by what the SDK reports in structured form (HTTP status, error code),
+    never by the provider's message text; `cloudfold.domain.driver_errors.translate` is the one
+    place that turns these into the project's errors."""
 
     def __init__(self, message: str = "", upstream: str | None = None) -> None:
         super().__init__(message)
@@ -64,7 +76,34 @@ class DriverError(Exception):
 
 
 class DriverUnavailable(DriverError):
-    """The provider could not be reached or timed out (maps to 503 SERVICE_UNAVAILABLE)."""
+    """The provider could not be reached, timed out, or said it is unavailable (503)."""
+
+
+Unavailable = DriverUnavailable  # the typed name; the old one stays for callers
+
+
+class UpstreamError(DriverError):
+    """The provider failed in a way none of the types below describes (a 5xx, an unexpected answer)."""
+
+
+class NotFound(DriverError):
+    """The object (or one it needs) does not exist at the provider (404, *.NotFound)."""
+
+
+class Conflict(DriverError):
+    """The object's state or a name/range already taken conflicts with the request (409)."""
+
+
+class PortInUse(Conflict):
+    """A host port the object publishes is already taken."""
+
+
+class QuotaExceeded(DriverError):
+    """The provider refused for a limit of the account or the host (instance/vCPU limits)."""
+
+
+class InvalidRequest(DriverError):
+    """The provider refused the request as malformed or unsupported (400)."""
 
 
 class DriverNotImplemented(DriverError):
@@ -81,8 +120,21 @@ class Driver(ABC):
     # the scope each action needs; machine control is admin (seed 000)
     action_scopes: ClassVar[dict[str, str]] = {a: "admin" for a in ACTIONS}
     credential_fields: ClassVar[tuple[str, ...]] = ()  # required keys of the credentials object
-    # optional features beyond the abstract methods, e.g. "logs" (see `logs`)
+    # what each action this driver performs accepts, of ACTION_OPTIONS (an action not listed
+    # is not supported; the domain refuses it, and drops options not listed, before calling)
+    actions: ClassVar[dict[str, frozenset[str]]] = {}
+    # optional features of CAPABILITIES this driver has; the domain checks `supports`
     capabilities: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def supports(cls, capability: str) -> bool:
+        return capability in cls.capabilities
+
+    @classmethod
+    def options_for(cls, action: str, options: dict[str, Any] | None) -> dict[str, Any]:
+        """The options of ``options`` the driver declares for ``action`` (others are dropped)."""
+        accepted = cls.actions.get(action, frozenset())
+        return {k: v for k, v in (options or {}).items() if k in accepted and v is not None}
 
     def __init__(self, account: AccountSpec) -> None:
         self.account = account
@@ -106,14 +158,13 @@ class Driver(ABC):
     def act(self, kind: str, external_id: str, action: str, **options: Any) -> Discovered | None:
         """Perform an action; return the object's state afterwards (None once gone).
 
-        Options a driver may honour: ``force`` (stop: kill instead of a graceful stop) and
-        ``timeout`` (stop/reboot: seconds to wait before forcing). Unknown options are ignored."""
+        Only actions in ``actions`` are called, with the options declared there (ACTION_OPTIONS)."""
 
     @abstractmethod
     def ping(self) -> None:
         """Raise DriverError/DriverUnavailable when the account's API cannot be used."""
 
-    def close(self) -> None:  # noqa: B027  (optional hook)
+    def close(self) -> None:
         """Release connections."""
 
     def logs(self, external_id: str, tail: int) -> list[LogLine]:

@@ -4,12 +4,15 @@ driver arrives in a later issue: every call reports "driver not implemented"."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
-from cloudfold.drivers.base import Discovered, Driver, DriverNotImplemented, InvalidCredentials
+from cloudfold.drivers.base import ACTIONS, Discovered, Driver, DriverNotImplemented, InvalidCredentials
 
 
 class PendingDriver(Driver):
+    # the provider's actions, declared so an action reaches the driver and answers "not implemented"
+    actions: ClassVar[dict[str, frozenset[str]]] = {a: frozenset() for a in ACTIONS}
+
     def _missing(self) -> DriverNotImplemented:
         return DriverNotImplemented(f"driver for {self.provider_type} not implemented yet")
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from cloudfold.api.deps import context, get_session, require
 from cloudfold.api.errors import responses
 from cloudfold.api.faces.auth_schemas import KeyCreate, KeyCreatedOut, KeyOut
-from cloudfold.db.base import utcnow
 from cloudfold.db.models import ApiKey
 from cloudfold.domain import apikeys, users
 from cloudfold.domain.context import Principal
@@ -29,9 +26,9 @@ def key_out(key: ApiKey, owner_uuid: str, plaintext: str | None = None) -> KeyOu
 def create_key(body: KeyCreate, request: Request, session: Session = Depends(get_session),
                principal: Principal = Depends(require("write"))) -> KeyCreatedOut:
     user = users.get(session, principal.user_id)
-    expires = utcnow() + timedelta(days=body.expires_in_days) if body.expires_in_days else None
     scopes = [s.value for s in body.scopes] if body.scopes is not None else None
-    key, plaintext = apikeys.create(session, context(request, principal), user, body.name, scopes, expires)
+    key, plaintext = apikeys.create(session, context(request, principal), user, body.name, scopes,
+                                    expires_in_days=body.expires_in_days)
     return key_out(key, principal.user_uuid, plaintext)
 
 

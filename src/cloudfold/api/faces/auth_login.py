@@ -6,9 +6,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,11 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from cloudfold.api.deps import auth_limit, context, get_runtime, public_limit
 from cloudfold.api.errors import responses
 from cloudfold.api.faces.auth_schemas import CloudUser, LoginJson, LoginJsonOut, TokenOut
-from cloudfold.db.base import utcnow
-from cloudfold.domain import apikeys, audit, users
-from cloudfold.errors import BadRequest, CloudfoldError, RateLimited, UnsupportedMediaType
+from cloudfold.domain import login as login_case
+from cloudfold.errors import BadRequest, UnsupportedMediaType
 from cloudfold.runtime import Runtime
-from cloudfold.security import jwt as jwt_tokens
 
 router = APIRouter(tags=["auth"], dependencies=[Depends(public_limit), Depends(auth_limit)])
 
@@ -89,24 +85,9 @@ async def login(request: Request, runtime: Runtime = Depends(get_runtime)):
 
 def _login(runtime: Runtime, ctx, email: str, password: str, wants_json: bool):
     with runtime.sessions() as session:
-        try:
-            user = users.authenticate(session, ctx, email, password, throttle=runtime.limits)
-        except RateLimited:
-            raise  # refused before any check: audited (sampled) by the error handler
-        except CloudfoldError as exc:
-            exc.extra["audited"] = True  # authenticate() wrote the failed attempt
-            raise
-        ctx = dataclasses.replace(ctx, principal=users.principal_for(user))
-        method = "api_key" if wants_json else "jwt"
-        audit.record(session, ctx, "auth.login", target=f"user:{user.uuid}", actor=user.email,
-                     detail={"method": "password", "token": method})
+        done = login_case.login(session, ctx, runtime.settings, runtime.jwt_secret, runtime.limits, email, password,
+                           login_case.API_KEY if wants_json else login_case.JWT)
         if wants_json:
-            ttl = timedelta(days=runtime.settings.login_key_ttl_days)
-            _, key = apikeys.create(session, ctx, user, name="login", expires_at=utcnow() + ttl, kind="login")
-            return LoginJsonOut(user=CloudUser(id=user.uuid, email=user.email, name=user.full_name or None),
-                                api_key=key)
-        token = jwt_tokens.issue(runtime.jwt_secret, user.uuid, user.token_version,
-                                 runtime.settings.jwt_ttl_minutes)
-        session.commit()
-        return TokenOut(access_token=token, expires_in=runtime.settings.jwt_ttl_minutes * 60)
-
+            return LoginJsonOut(user=CloudUser(id=done.user.uuid, email=done.user.email,
+                                               name=done.user.full_name or None), api_key=done.token)
+        return TokenOut(access_token=done.token, expires_in=done.expires_in)

@@ -11,6 +11,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query
 
 from cloudfold.api.errors import responses
+from cloudfold.api.faces import proxicloud_shapes as shapes
 from cloudfold.api.faces.proxicloud_schemas import (
     OK,
     ContainerDetail,
@@ -36,7 +37,7 @@ def list_containers(
     order: Literal["asc", "desc"] = Query("asc", description="Sort order"),
     r: Reader = Depends(reader),
 ):
-    return r.answer(ContainerList, proxicloud.list_containers, status, sort, order)
+    return r.answer(ContainerList, proxicloud.list_containers, status, sort, order, shape=shapes.listing)
 
 
 @router.get("/generate-name", response_model=enveloped(GeneratedName), summary="A container name not in use",
@@ -54,4 +55,4 @@ def search(q: str = Query(..., min_length=1, max_length=200, description="Search
 @router.get("/{vmid}", response_model=enveloped(ContainerDetail), summary="Details of one container",
             responses={**OK, **responses(404, 422)})
 def get_container(vmid: VmId, r: Reader = Depends(reader)):
-    return r.answer(ContainerDetail, proxicloud.get_container, vmid)
+    return r.answer(ContainerDetail, proxicloud.get_container, vmid, shape=shapes.detail)

@@ -45,5 +45,5 @@ def stats(session: Session = Depends(get_session), p: Principal = Depends(requir
 
 @router.post("/sync/trigger", response_model=SyncTriggered, summary="Sync every provider account now")
 def trigger(runtime: Runtime = Depends(get_runtime), p: Principal = Depends(require("write"))):
-    task_id = runtime.queue.enqueue("inventory.sync_all", sync.viewer_payload(p), p.user_id)
+    task_id = sync.request_sync_all(runtime.queue, p)
     return SyncTriggered(message="Sync triggered successfully", task_id=task_id)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from cloudfold.api.deps import context, get_session, require
 from cloudfold.api.errors import responses
 from cloudfold.api.faces.auth_schemas import InvitationCreate, InvitationCreatedOut, InvitationOut
-from cloudfold.db.base import utcnow
 from cloudfold.db.models import Invitation
 from cloudfold.domain import invitations
 from cloudfold.domain.context import Principal
@@ -29,8 +26,8 @@ def invitation_out(inv: Invitation, token: str | None = None) -> InvitationOut |
              responses=responses(401, 403, 422, 429))
 def create_invitation(body: InvitationCreate, request: Request, session: Session = Depends(get_session),
                       principal: Principal = Depends(require("admin"))) -> InvitationCreatedOut:
-    expires = utcnow() + timedelta(days=body.expires_in_days) if body.expires_in_days else None
-    inv, token = invitations.create(session, context(request, principal), body.email and str(body.email), expires)
+    inv, token = invitations.create(session, context(request, principal), body.email and str(body.email),
+                                    expires_in_days=body.expires_in_days)
     return invitation_out(inv, token)
 
 

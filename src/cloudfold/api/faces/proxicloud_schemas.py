@@ -43,9 +43,11 @@ class Reader:
     runtime: Runtime
     principal: Principal
 
-    def answer(self, model: type[BaseModel], read: Callable[..., Any], *args: Any) -> JSONResponse:
+    def answer(self, model: type[BaseModel], read: Callable[..., Any], *args: Any,
+               shape: Callable[[Any], dict[str, Any]] | None = None) -> JSONResponse:
+        """Run the domain's read; ``shape`` turns its figures into the seed's object."""
         out = read(self.session, self.runtime, self.principal, *args)
-        return answer(model, out.data, out.cache)
+        return answer(model, shape(out.data) if shape else out.data, out.cache)
 
 
 def reader(session: Session = Depends(get_session), runtime: Runtime = Depends(get_runtime),

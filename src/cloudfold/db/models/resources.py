@@ -33,6 +33,9 @@ class Resource(Base):
     region: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(32), default="unknown")
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    # the engine's last usage sample and disk sizes (domain/usage): apart from `meta`, which a
+    # sync, an action or a refresh replaces with what the provider reports
+    usage: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     tags: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     cost_per_hour: Mapped[float | None] = mapped_column(Float, nullable=True)
     manual: Mapped[bool] = mapped_column(Boolean, default=False)  # tracked by hand, not synced

@@ -20,12 +20,11 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import new_uuid, utcnow
 from cloudfold.db.models import Account, CloudObject, Resource
-from cloudfold.domain import accounts, audit, events, policy, quotas
+from cloudfold.domain import accounts, audit, driver_errors, events, policy
 from cloudfold.domain.context import Context, Principal
-from cloudfold.drivers.base import Discovered, DriverError, DriverUnavailable
+from cloudfold.drivers.base import Discovered
 from cloudfold.drivers.local.driver import LocalDriver
-from cloudfold.drivers.local.provision import ImageMissing, ObjectMissing, PortTaken
-from cloudfold.errors import BadRequest, CloudfoldError, Conflict, NotFound, ServiceUnavailable, UpstreamError
+from cloudfold.errors import CloudfoldError, Conflict, NotFound, ServiceUnavailable
 from cloudfold.security.secretbox import SecretBox
 from cloudfold.settings import Settings
 
@@ -76,26 +75,11 @@ def lock_account(cloud: Cloud, account: Account) -> None:
 
 @contextmanager
 def engine(cloud: Cloud, account: Account) -> Iterator[LocalDriver]:
-    """The account's driver; engine failures become the one error shape (503/502, 400 for a
-    missing image, 409 for a taken port or an address range the engine already uses)."""
-    try:
-        with accounts.driver(account, cloud.box, cloud.settings) as driver:
-            driver.acting_for = cloud.principal.user_uuid if cloud.principal else None  # the owner label
-            yield driver
-    except DriverUnavailable as exc:
-        raise ServiceUnavailable(f"Container engine unreachable: {exc}") from exc
-    except ImageMissing as exc:
-        raise BadRequest(str(exc)) from exc
-    except PortTaken as exc:  # not the engine's words: they would name the port and address
-        raise Conflict(quotas.NOT_AVAILABLE) from exc
-    except ObjectMissing as exc:
-        raise Conflict(str(exc)) from exc
-    except DriverError as exc:
-        text = str(exc)
-        if any(s in text for s in ("already used", "overlap", "in use", "being used", "active endpoints",
-                                   "already exists")):
-            raise Conflict(f"The container engine refused: {text}") from exc
-        raise UpstreamError(f"The container engine refused: {text}") from exc
+    """The account's driver; engine failures become the one error shape (driver_errors: 503/502,
+    400 for a missing image, 409 for a taken port or an address range the engine already uses)."""
+    with driver_errors.translated("Container engine"), accounts.driver(account, cloud.box, cloud.settings) as driver:
+        driver.acting_for = cloud.principal.user_uuid if cloud.principal else None  # the owner label
+        yield driver
 
 
 def remover(cloud: Cloud, account: Account, remove: Callable[[LocalDriver, str], None],

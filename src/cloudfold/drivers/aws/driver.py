@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from cloudfold.drivers.aws import ec2, route53, s3
 from cloudfold.drivers.aws.errors import is_not_found, translated
-from cloudfold.drivers.base import Discovered, Driver, DriverError, InvalidCredentials
+from cloudfold.drivers.base import Discovered, Driver, DriverError, InvalidCredentials, InvalidRequest, NotFound
 
 DEFAULT_REGION = "us-east-1"
 GLOBAL_REGION = "us-east-1"  # S3 listing and Route 53 are served from here
@@ -24,7 +24,11 @@ class AwsDriver(Driver):
     provider_type = "aws"
     kinds = ("vm", "network", "subnet", "volume", "storage", "dns_zone", "dns_record")
     credential_fields = ("access_key", "secret_key")
-    actions: ClassVar[tuple[str, ...]] = ("start", "stop", "reboot", "reset", "terminate")
+    # stop: graceful (the OS shuts down) or `force` (EC2's Force: no flush, no shutdown); AWS
+    # has no timeout of its own for either
+    actions: ClassVar[dict[str, frozenset[str]]] = {
+        "start": frozenset(), "stop": frozenset({"force"}), "reboot": frozenset(), "reset": frozenset(),
+        "terminate": frozenset()}
 
     page_size = 1000  # objects per yielded page (and MaxResults where the API allows it)
     waiter_delay = 5  # seconds between polls while `reset` waits for the stop
@@ -172,15 +176,15 @@ class AwsDriver(Driver):
     # -- actions -------------------------------------------------------------------
     def act(self, kind: str, external_id: str, action: str, **options: Any) -> Discovered | None:
         if kind != "vm":
-            raise DriverError(f"AWS: action {action!r} on {kind} is not supported")
+            raise InvalidRequest(f"AWS: action {action!r} on {kind} is not supported")
         if action not in self.actions:
-            raise DriverError(f"AWS: action {action!r} is not supported")
+            raise InvalidRequest(f"AWS: action {action!r} is not supported")
         with translated():
             found = self._locate(external_id)
             if found is None:
                 if action == "terminate":
                     return None  # already gone
-                raise DriverError(f"AWS: instance {external_id} not found in {', '.join(self.regions)}")
+                raise NotFound(f"AWS: instance {external_id} not found in {', '.join(self.regions)}")
             region = found[0]
             ec2_client = self.client("ec2", region)
             ids = [external_id]

@@ -1,4 +1,5 @@
-"""Every botocore exception becomes a DriverError or DriverUnavailable at the driver boundary."""
+"""Every botocore exception becomes a typed driver error at the driver boundary, by AWS's
+error code and HTTP status (never by the message)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,28 @@ from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, Wai
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
-from cloudfold.drivers.base import DriverError, DriverUnavailable
+from cloudfold.drivers.base import (
+    Conflict,
+    DriverError,
+    DriverUnavailable,
+    InvalidRequest,
+    NotFound,
+    QuotaExceeded,
+    UpstreamError,
+)
 
 _NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchHostedZone", "NotFound", "404", "NoSuchKey"}
 _UNAVAILABLE_CODES = {"ServiceUnavailable", "Unavailable", "SlowDown", "RequestLimitExceeded", "Throttling",
                       "ThrottlingException"}
+
+
+# codes AWS documents for a state or name conflict, and for an account's limits
+_CONFLICT_CODES = {"IncorrectInstanceState", "IncorrectState", "DependencyViolation", "BucketAlreadyExists",
+                   "BucketAlreadyOwnedByYou", "BucketNotEmpty", "HostedZoneNotEmpty", "HostedZoneAlreadyExists",
+                   "InvalidChangeBatch", "OperationAborted", "ConflictException", "OperationNotPermitted"}
+_QUOTA_CODES = {"InstanceLimitExceeded", "VcpuLimitExceeded", "InsufficientInstanceCapacity",
+                "VolumeLimitExceeded", "VpcLimitExceeded", "TooManyBuckets", "TooManyHostedZones",
+                "AddressLimitExceeded", "MaxSpotInstanceCountExceeded", "ServiceQuotaExceededException"}
 
 
 def error_code(exc: ClientError) -> str:
@@ -41,15 +59,29 @@ def translate(exc: Exception) -> DriverError:
         return DriverUnavailable(f"AWS unreachable: {exc}")
     if isinstance(exc, ClientError):
         upstream = str(exc.response.get("Error", {}).get("Message") or "") or None
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if status == 503 or error_code(exc) in _UNAVAILABLE_CODES:
-            return DriverUnavailable(client_error_message(exc), upstream=upstream)
-        return DriverError(client_error_message(exc), upstream=upstream)
+        return _kind(exc)(client_error_message(exc), upstream=upstream)
     if isinstance(exc, WaiterError):
-        return DriverError(f"AWS waiter {exc.name} failed", upstream=str(exc.kwargs.get("reason") or exc))
+        return UpstreamError(f"AWS waiter {exc.name} failed", upstream=str(exc.kwargs.get("reason") or exc))
     if isinstance(exc, ResponseParserError):
-        return DriverError("AWS: the endpoint's answer could not be parsed", upstream=str(exc)[:500])
-    return DriverError(f"AWS call failed ({type(exc).__name__})", upstream=str(exc)[:500])
+        return UpstreamError("AWS: the endpoint's answer could not be parsed", upstream=str(exc)[:500])
+    return UpstreamError(f"AWS call failed ({type(exc).__name__})", upstream=str(exc)[:500])
+
+
+def _kind(exc: ClientError) -> type[DriverError]:
+    """The driver error type of an AWS error answer: its code first, then its HTTP status."""
+    code = error_code(exc)
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if status == 503 or code in _UNAVAILABLE_CODES:
+        return DriverUnavailable
+    if code in _NOT_FOUND_CODES or code.endswith(".NotFound") or status == 404:
+        return NotFound
+    if code in _QUOTA_CODES:
+        return QuotaExceeded
+    if code in _CONFLICT_CODES or code.endswith((".Duplicate", "AlreadyExists")) or status == 409:
+        return Conflict
+    if isinstance(status, int) and 400 <= status < 500 and status not in (401, 403):
+        return InvalidRequest  # a malformed id or parameter (InvalidParameterValue, *.Malformed, …)
+    return UpstreamError
 
 
 @contextmanager

@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import docker
 from cachetools import TTLCache
-from docker.errors import APIError, DockerException, NotFound
+from docker.errors import APIError, DockerException
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import ReadTimeout
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_fixed
 
 from cloudfold.drivers.base import (
+    ACTIONS,
     AccountSpec,
+    Conflict,
     Discovered,
     Driver,
     DriverError,
     DriverUnavailable,
     InvalidCredentials,
+    InvalidRequest,
     LogLine,
+    NotFound,
+    PortInUse,
+    UpstreamError,
 )
 from cloudfold.drivers.local import mapping
 from cloudfold.drivers.local.socket import find_engine
@@ -56,15 +61,46 @@ _capacities: TTLCache = TTLCache(maxsize=256, ttl=FACTS_TTL_S)
 _podman: TTLCache = TTLCache(maxsize=256, ttl=FACTS_TTL_S)
 
 
-# Podman answers 500, not 404, for an object removed a moment ago ("no such container");
-# "no such file or directory" from a failed start is not one of these
-GONE = re.compile(r"no such (container|image|volume|network|object|pod)\b", re.IGNORECASE)
+# How the engine's HTTP status says what failed. Podman answers most failures 500 and names
+# the failure in the answer's structured `cause` field: the text of one of its own sentinel
+# errors (libpod/define/errors.go, e.g. ErrNoSuchCtr "no such container") or of the system
+# call's (EADDRINUSE "address already in use"). Those are matched whole, never searched for in
+# the message. Residue: Docker has no `cause`; its taken port is a 500 ("port is already
+# allocated" in the message only), so on Docker it stays an UpstreamError. Docker answers 403
+# for a change the object's state forbids (a network with endpoints, an overlapping pool).
+BY_STATUS = {400: InvalidRequest, 403: Conflict, 404: NotFound, 409: Conflict, 503: DriverUnavailable}
+BY_CAUSE = {
+    "no such container": NotFound, "no such pod": NotFound, "no such volume": NotFound,
+    "no such network": NotFound, "network not found": NotFound, "no such image": NotFound,
+    "image not known": NotFound, "no such object": NotFound, "volume not found": NotFound,
+    "address already in use": PortInUse,
+    "that name is already in use": Conflict, "network already exists": Conflict,
+    "volume already exists": Conflict, "network is being used": Conflict, "volume is being used": Conflict,
+    "container already exists": Conflict, "container state improper": Conflict,
+    "container is running": Conflict, "pod already exists": Conflict,
+}
+
+
+def classify(exc: APIError) -> DriverError:
+    """The typed driver error for an engine's error answer, from its status and `cause`."""
+    status = getattr(exc, "status_code", None)
+    cause = ""
+    if exc.response is not None:
+        try:
+            body = exc.response.json()
+            cause = str(body.get("cause") or "") if isinstance(body, dict) else ""
+        except ValueError:
+            pass
+    known = cause.strip().lower() if cause.strip().lower() in BY_CAUSE else ""  # else it may quote the request
+    kind = BY_STATUS.get(status) or BY_CAUSE.get(known) or UpstreamError
+    return kind(f"container engine: HTTP {status}" + (f" ({known})" if known else ""),
+                upstream=str(exc.explanation or exc))
 
 
 def _image_vanished(exc: BaseException) -> bool:
     """Podman fails a whole image listing when one image is removed while it lists; a retry
     lists again without it."""
-    return type(exc) is DriverError and "reading image" in str(exc)
+    return isinstance(exc, UpstreamError)
 
 
 def _imported_id(answer: str) -> str | None:
@@ -83,6 +119,10 @@ def _imported_id(answer: str) -> str | None:
 class LocalDriver(Driver):
     provider_type = "local"
     kinds = ("container", "network", "volume")
+    # stop: graceful (SIGTERM, then SIGKILL after `timeout` s) or `force` (kill at once)
+    actions: ClassVar[dict[str, frozenset[str]]] = {a: frozenset({"timeout", "force"} if a == "stop" else {"timeout"} if a == "reboot" else ())
+               for a in ACTIONS}
+    capabilities = frozenset({"logs", "stats", "host", "provisioning"})
     acting_for: str | None = None  # the uuid of the user objects are made for (provision.labels)
 
     def __init__(self, account) -> None:
@@ -116,24 +156,20 @@ class LocalDriver(Driver):
             self._base_url = base_url
         return self._client
 
-    def _call(self, fn, *args, **kwargs):
+    def call(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except NotFound:
-            raise
         except (RequestsConnectionError, ReadTimeout, FileNotFoundError, ConnectionRefusedError) as exc:
             raise DriverUnavailable(f"container engine unreachable: {exc}") from exc
         except APIError as exc:
-            if GONE.search(str(exc.explanation or "")):
-                raise NotFound(str(exc.explanation), response=exc.response) from exc
-            raise DriverError(str(exc.explanation or exc)) from exc
-        except DockerException as exc:
-            if "Connection" in str(exc) or "No such file" in str(exc):
-                raise DriverUnavailable(f"container engine unreachable: {exc}") from exc
-            raise DriverError(str(exc)) from exc
+            raise classify(exc) from exc
+        except DockerException as exc:  # not an answer of the engine's: a transport failure, or the SDK's own
+            if isinstance(exc.__context__, (OSError, RequestsConnectionError)):
+                raise DriverUnavailable(f"container engine unreachable: {type(exc.__context__).__name__}") from exc
+            raise UpstreamError(f"container engine: {type(exc).__name__}", upstream=str(exc)) from exc
 
     def ping(self) -> None:
-        self._call(self.client.ping)
+        self.call(self.client.ping)
 
     def close(self) -> None:
         if self._client is not None:
@@ -145,33 +181,33 @@ class LocalDriver(Driver):
         api = self.client.api
         wanted = kinds or self.kinds
         if "container" in wanted:
-            summaries = self._call(api.containers, all=True)
+            summaries = self.call(api.containers, all=True)
             for start in range(0, len(summaries), PAGE):
                 page = []
                 for s in summaries[start:start + PAGE]:
                     try:
-                        page.append(mapping.container(self._call(api.inspect_container, s["Id"]), self.region))
+                        page.append(mapping.container(self.call(api.inspect_container, s["Id"]), self.region))
                     except NotFound:
                         continue  # removed between list and inspect
                 yield page
         if "network" in wanted:
-            yield [mapping.network(n, self.region) for n in self._call(api.networks)]
+            yield [mapping.network(n, self.region) for n in self.call(api.networks)]
         if "volume" in wanted:
-            vols = (self._call(api.volumes) or {}).get("Volumes") or []
+            vols = (self.call(api.volumes) or {}).get("Volumes") or []
             yield [mapping.volume(v, self.region) for v in vols]
 
     def get(self, kind: str, external_id: str) -> Discovered | None:
         api = self.client.api
         try:
             if kind == "container":
-                return mapping.container(self._call(api.inspect_container, external_id), self.region)
+                return mapping.container(self.call(api.inspect_container, external_id), self.region)
             if kind in ("network", "subnet"):
-                return mapping.network(self._call(api.inspect_network, external_id), self.region)
+                return mapping.network(self.call(api.inspect_network, external_id), self.region)
             if kind == "volume":
-                return mapping.volume(self._call(api.inspect_volume, external_id), self.region)
+                return mapping.volume(self.call(api.inspect_volume, external_id), self.region)
         except NotFound:
             return None
-        raise DriverError(f"the local engine has no {kind} objects")
+        raise InvalidRequest(f"the local engine has no {kind} objects")
 
     def _fact(self, cache: TTLCache, read):
         """A fact of this engine from ``cache``, else ``read(api)``, kept there."""
@@ -184,7 +220,7 @@ class LocalDriver(Driver):
     def capacity(self) -> tuple[int, int]:
         """(memory bytes, CPUs) of the engine's host, remembered for a few minutes."""
         def read(api) -> tuple[int, int]:
-            info = self._call(api.info)
+            info = self.call(api.info)
             return int(info.get("MemTotal") or 0), int(info.get("NCPU") or 0)
 
         return self._fact(_capacities, read)
@@ -193,7 +229,7 @@ class LocalDriver(Driver):
         """Whether the engine is Podman (its compatible API leaves out a few of its own options,
         which its native /libpod API takes), remembered for a few minutes."""
         def read(api) -> bool:
-            return any("podman" in str(c.get("Name", "")).lower() for c in self._call(api.version).get("Components") or [])
+            return any("podman" in str(c.get("Name", "")).lower() for c in self.call(api.version).get("Components") or [])
 
         return self._fact(_podman, read)
 
@@ -203,27 +239,27 @@ class LocalDriver(Driver):
         `docker stats`' figure (100 = one core busy), None when the engine sends no previous
         sample (Podman): the caller may average ``cpu_total_ns`` over the uptime instead."""
         try:
-            return mapping.stats(self._call(self.client.api.stats, external_id, stream=False))
+            return mapping.stats(self.call(self.client.api.stats, external_id, stream=False))
         except NotFound:
             return None
 
     def sizes(self, external_id: str | None = None) -> dict[str, dict[str, int | None]]:
         """Disk use by container id: ``rw`` (its writable layer) and ``rootfs`` (image + layer)."""
         filters = {"id": external_id} if external_id else None
-        rows = self._call(self.client.api.containers, all=True, size=True, filters=filters)
+        rows = self.call(self.client.api.containers, all=True, size=True, filters=filters)
         return {r["Id"]: {"rw": r.get("SizeRw"), "rootfs": r.get("SizeRootFs")} for r in rows}
 
     def host(self) -> dict[str, Any]:
         """The engine's host: name, engine version, cores, memory; uptime, load and storage
         when the engine runs on this machine (a unix socket), else None."""
-        info, version = self._call(self.client.api.info), self._call(self.client.api.version)
+        info, version = self.call(self.client.api.info), self.call(self.client.api.version)
         local = (find_engine(self.account.config.get("docker_host")) or "").startswith("unix://")
         return mapping.host(info, version, local)
 
     # -- acting --------------------------------------------------------------------
     def act(self, kind: str, external_id: str, action: str, **options: Any) -> Discovered | None:
         if kind != "container":
-            raise DriverError(f"{action} is not supported for {kind}")
+            raise InvalidRequest(f"{action} is not supported for {kind}")
         api = self.client.api
         timeout = options.get("timeout")
         timeout = int(self.account.config.get("stop_timeout", 10) if timeout is None else timeout)
@@ -235,23 +271,23 @@ class LocalDriver(Driver):
             "terminate": lambda: api.remove_container(external_id, force=True),
         }
         if action not in steps:
-            raise DriverError(f"unknown action {action}")
+            raise InvalidRequest(f"unknown action {action}")
         try:
-            self._call(steps[action])
+            self.call(steps[action])
         except NotFound:
             if action == "terminate":
                 return None
-            raise DriverError(f"container {external_id[:12]} no longer exists") from None
+            raise
         return None if action == "terminate" else self.get(kind, external_id)
 
     # -- images --------------------------------------------------------------------
     @retry(retry=retry_if_exception(_image_vanished), stop=stop_after_attempt(3), wait=wait_fixed(0.2), reraise=True)
     def list_images(self, label: str | None = None) -> list[dict[str, Any]]:
-        return [_image(a) for a in self._call(self.client.api.images, filters={"label": label} if label else None)]
+        return [_image(a) for a in self.call(self.client.api.images, filters={"label": label} if label else None)]
 
     def image(self, ref: str) -> dict[str, Any] | None:
         try:
-            return _image(self._call(self.client.api.inspect_image, ref))
+            return _image(self.call(self.client.api.inspect_image, ref))
         except NotFound:
             return None
 
@@ -261,24 +297,18 @@ class LocalDriver(Driver):
         api, (repo, tag) = self.client.api, ref.rsplit(":", 1)
         old = self.image(ref)
         with open(tarball, "rb") as fh:
-            answer = self._call(api.import_image_from_data, fh, repository=repo, tag=tag, changes=list(changes))
-        self._call(api.tag, _imported_id(answer) or f"{repo}:latest", repo, tag)
+            answer = self.call(api.import_image_from_data, fh, repository=repo, tag=tag, changes=list(changes))
+        self.call(api.tag, _imported_id(answer) or f"{repo}:latest", repo, tag)
         new, old = self.image(ref), old and self.image(old["id"])
         if old and new and old["id"] != new["id"] and not old["tags"]:
             try:
-                self._call(api.remove_image, old["id"])
-            except (DriverError, NotFound):
+                self.call(api.remove_image, old["id"])
+            except DriverError:
                 pass  # a container still uses it: keep it
         return new
 
     # -- logs ----------------------------------------------------------------------
-    capabilities = frozenset({"logs"})
-
     def logs(self, external_id: str, tail: int) -> list[LogLine]:
-        try:
-            raw = self._call(self.client.api.logs, external_id, stdout=True, stderr=True, timestamps=True,
-                             tail=tail)
-        except NotFound:
-            raise DriverError(f"container {external_id[:12]} no longer exists") from None
+        raw = self.call(self.client.api.logs, external_id, stdout=True, stderr=True, timestamps=True, tail=tail)
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
         return [mapping.log_line(line) for line in text.splitlines()[-tail:] if line]

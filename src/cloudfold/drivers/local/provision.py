@@ -15,28 +15,37 @@ connection (the driver translates SDK errors; this module adds the few that call
 from __future__ import annotations
 
 import io
+import ipaddress
 import tarfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from docker.errors import NotFound
+from docker.errors import create_api_error_from_http_exception
 from docker.types import IPAMConfig, IPAMPool
+from requests.exceptions import HTTPError
 
-from cloudfold.drivers.base import OWNER_LABEL, Discovered, DriverError, DriverUnavailable
+from cloudfold.drivers.base import (
+    OWNER_LABEL,
+    Conflict,
+    Discovered,
+    DriverError,
+    DriverUnavailable,
+    InvalidRequest,
+    NotFound,
+    PortInUse,
+)
 from cloudfold.drivers.local import mapping
 from cloudfold.drivers.local.driver import LocalDriver
 
-MISSING_PHRASES = ("network not found", "no such network", "volume not found", "no such volume")
 PUBLISH_NETWORK = "bridge"  # the default network: Docker's "bridge", Podman's "podman" (aliased)
 LIBPOD = "v4.0.0"  # the oldest version of Podman's native API that answers under this path
 
 
-class ImageMissing(DriverError):
+class ImageMissing(InvalidRequest):
     """The image is not on the engine (and could not be pulled)."""
 
 
-class PortTaken(DriverError):
-    """A host port the container publishes is already in use."""
+PortTaken = PortInUse  # a host port the container publishes is already in use
 
 
 class HalfMade(DriverUnavailable):
@@ -48,10 +57,8 @@ class HalfMade(DriverUnavailable):
         self.external_id, self.name = external_id, name
 
 
-class ObjectMissing(DriverError):
+class ObjectMissing(Conflict):
     """An engine object the new one needs (a network, a volume) is gone from the engine."""
-
-
 
 
 def labels(driver: LocalDriver, kind: str, object_id: str) -> dict[str, str]:
@@ -70,16 +77,35 @@ def labels(driver: LocalDriver, kind: str, object_id: str) -> dict[str, str]:
 def create_network(driver: LocalDriver, name: str, cidr: str, object_id: str) -> Discovered:
     api = driver.client.api
     ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=cidr)])
-    made = driver._call(api.create_network, name, driver="bridge", ipam=ipam, internal=True,
-                        labels=labels(driver, "subnet", object_id))
-    return mapping.network(driver._call(api.inspect_network, made["Id"]), driver.region)
+    try:
+        made = driver.call(api.create_network, name, driver="bridge", ipam=ipam, internal=True,
+                            labels=labels(driver, "subnet", object_id))
+    except DriverError as exc:
+        # the engines answer a range in use with a 500 of free text: ask them instead
+        if not isinstance(exc, (Conflict, DriverUnavailable)) and _range_taken(driver, cidr):
+            raise Conflict(f"the engine already uses an address range overlapping {cidr}", upstream=exc.upstream) from exc
+        raise
+    return mapping.network(driver.call(api.inspect_network, made["Id"]), driver.region)
+
+
+def _range_taken(driver: LocalDriver, cidr: str) -> bool:
+    """Whether a network of the engine has a subnet overlapping ``cidr``."""
+    wanted = ipaddress.ip_network(cidr, strict=False)
+    for net in driver.call(driver.client.api.networks):
+        for pool in ((net.get("IPAM") or {}).get("Config") or []):
+            try:
+                if wanted.overlaps(ipaddress.ip_network(pool.get("Subnet") or "", strict=False)):
+                    return True
+            except ValueError:
+                continue
+    return False
 
 
 def ensure_edge_network(driver: LocalDriver, name: str, vpc_object_id: str) -> None:
     """Make the VPC's edge network unless it is there (the engine picks its address range)."""
     api = driver.client.api
     try:
-        driver._call(api.inspect_network, name)
+        driver.call(api.inspect_network, name)
         return
     except NotFound:
         pass
@@ -87,23 +113,28 @@ def ensure_edge_network(driver: LocalDriver, name: str, vpc_object_id: str) -> N
     try:
         if driver.is_podman():
             body = {"name": name, "driver": "bridge", "labels": tags, "options": {"isolate": "true"}}
-            driver._call(_libpod_post, api, "networks/create", body)
+            driver.call(_libpod_post, api, "networks/create", body)
         else:
-            driver._call(api.create_network, name, driver="bridge", labels=tags, check_duplicate=True)
-    except DriverError as exc:
-        if "already exists" not in str(exc) and "already used" not in str(exc):
-            raise  # else a concurrent create made it first
+            driver.call(api.create_network, name, driver="bridge", labels=tags, check_duplicate=True)
+    except Conflict:
+        pass  # a concurrent create made it first
 
 
 def _libpod_post(api, path: str, body: dict[str, Any]) -> Any:
-    """POST to Podman's native API, through the same connection as the compatible one."""
-    return api._result(api._post_json(f"{api.base_url}/{LIBPOD}/libpod/{path}", data=body), json=True)
+    """POST to Podman's native API, through the same connection as the compatible one (the
+    SDK's client is a requests session: its public `post`)."""
+    answer = api.post(f"{api.base_url}/{LIBPOD}/libpod/{path}", json=body)
+    try:
+        answer.raise_for_status()
+    except HTTPError as exc:
+        raise create_api_error_from_http_exception(exc) from None
+    return answer.json()
 
 
 def _remove(driver: LocalDriver, method: str, *args: Any, **kwargs: Any) -> None:
     """Remove an engine object; one already gone is fine."""
     try:
-        driver._call(getattr(driver.client.api, method), *args, **kwargs)
+        driver.call(getattr(driver.client.api, method), *args, **kwargs)
     except NotFound:
         pass
 
@@ -116,9 +147,9 @@ def remove_network(driver: LocalDriver, external_id: str) -> None:
 
 def create_volume(driver: LocalDriver, name: str, object_id: str, size_gb: int) -> Discovered:
     api = driver.client.api
-    made = driver._call(api.create_volume, name, driver="local",
+    made = driver.call(api.create_volume, name, driver="local",
                         labels={**labels(driver, "volume", object_id), "cloudfold.size_gb": str(size_gb)})
-    return mapping.volume(driver._call(api.inspect_volume, made["Name"]), driver.region)
+    return mapping.volume(driver.call(api.inspect_volume, made["Name"]), driver.region)
 
 
 def remove_volume(driver: LocalDriver, name: str) -> None:
@@ -156,9 +187,9 @@ def _ensure_image(driver: LocalDriver, ref: str) -> None:
     if driver.account.config.get("pull_images"):
         repo, _, tag = ref.partition(":")
         try:
-            driver._call(driver.client.api.pull, repo, tag=tag or "latest")
+            driver.call(driver.client.api.pull, repo, tag=tag or "latest")
             return
-        except (DriverError, NotFound) as exc:
+        except DriverError as exc:
             raise ImageMissing(f"image {ref!r} is not on the engine and could not be pulled: {exc}") from None
     raise ImageMissing(f"image {ref!r} is not on the engine (set the account's pull_images to pull it)")
 
@@ -190,22 +221,22 @@ def create_container(driver: LocalDriver, spec: ContainerSpec) -> Discovered:
         restart_policy={"Name": spec.restart} if spec.restart else None,
         network_mode=(spec.edge or PUBLISH_NETWORK) if spec.ports or not spec.network else spec.network)
     try:
-        made = driver._call(api.create_container, spec.image, command=spec.command, name=spec.name,
+        made = driver.call(api.create_container, spec.image, command=spec.command, name=spec.name,
                             environment=spec.env or None, labels={**spec.labels, **labels(driver, "instance", spec.object_id)},
                             ports=[(c, proto) for _, c, proto in spec.ports] or None, host_config=host_config,
                             hostname=spec.hostname, tty=spec.interactive, stdin_open=spec.interactive)
-    except (DriverError, NotFound) as exc:
+    except DriverError as exc:
         raise _why(exc) from None
     cid = made["Id"]
     try:
         if spec.authorized_keys:
-            driver._call(api.put_archive, cid, "/", _authorized_keys_tar(spec.authorized_keys))
+            driver.call(api.put_archive, cid, "/", _authorized_keys_tar(spec.authorized_keys))
         if spec.ports and spec.network:
-            driver._call(api.connect_container_to_network, cid, spec.network)
+            driver.call(api.connect_container_to_network, cid, spec.network)
         if spec.start:
-            driver._call(api.start, cid)
-        return mapping.container(driver._call(api.inspect_container, cid), driver.region)
-    except (DriverError, NotFound) as exc:
+            driver.call(api.start, cid)
+        return mapping.container(driver.call(api.inspect_container, cid), driver.region)
+    except DriverError as exc:
         try:
             remove_container(driver, cid)
         except DriverUnavailable as gone:
@@ -213,14 +244,11 @@ def create_container(driver: LocalDriver, spec: ContainerSpec) -> Discovered:
         raise _why(exc) from None
 
 
-def _why(exc: Exception) -> DriverError:
-    """A failed create or start, told apart: a taken port, a missing network/volume, or else."""
-    text = str(getattr(exc, "explanation", None) or exc)
-    if "address already in use" in text:
-        return PortTaken(text)
-    if isinstance(exc, NotFound) or any(phrase in text.lower() for phrase in MISSING_PHRASES):
-        return ObjectMissing(f"the engine no longer has what the container needs: {text}")
-    return exc if isinstance(exc, DriverError) else DriverError(text)
+def _why(exc: DriverError) -> DriverError:
+    """A failed create or start: a missing network/volume is the engine's state, not the request's."""
+    if isinstance(exc, NotFound):
+        return ObjectMissing(f"the engine no longer has what the container needs: {exc}", upstream=exc.upstream)
+    return exc
 
 
 def remove_container(driver: LocalDriver, external_id: str) -> None:

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from proxmoxer import ProxmoxAPI
 
-from cloudfold.drivers.base import ACTIONS, Discovered, Driver, DriverError, InvalidCredentials
+from cloudfold.drivers.base import ACTIONS, Discovered, Driver, DriverError, InvalidCredentials, InvalidRequest
 from cloudfold.drivers.proxmox import connection, mapping
 from cloudfold.drivers.proxmox.errors import GuestMissing, boundary
 from cloudfold.drivers.proxmox.mapping import TYPE_OF_KIND, GuestRef
 
 T = TypeVar("T")
 
-# cloudfold action -> PVE status/{verb}; terminate is DELETE (after a stop)
-POWER_VERBS = {"start": "start", "stop": "stop", "reboot": "reboot", "reset": "reset"}
+# cloudfold action -> PVE status/{verb}; terminate is DELETE (after a stop). A graceful stop
+# is PVE's `shutdown` (the guest OS shuts down; `timeout` seconds, then PVE forces it); a
+# forced one is PVE's `stop` (pulling the plug)
+POWER_VERBS = {"start": "start", "stop": "shutdown", "reboot": "reboot", "reset": "reset"}
 POLL_FIRST_S, POLL_MAX_S = 0.05, 2.0
 
 
@@ -34,6 +36,8 @@ class ProxmoxDriver(Driver):
     provider_type = "proxmox"
     kinds = ("vm", "container")
     credential_fields = ("user",)
+    actions: ClassVar[dict[str, frozenset[str]]] = {"start": frozenset(), "stop": frozenset({"force", "timeout"}), "reboot": frozenset({"timeout"}),
+               "reset": frozenset(), "terminate": frozenset()}  # reset: QEMU only
 
     def __init__(self, account) -> None:
         super().__init__(account)
@@ -140,15 +144,18 @@ class ProxmoxDriver(Driver):
     # -- acting --------------------------------------------------------------------
     def act(self, kind: str, external_id: str, action: str, **options: Any) -> Discovered | None:
         if action not in ACTIONS:
-            raise DriverError(f"unknown action {action}")
+            raise InvalidRequest(f"unknown action {action}")
         ref = mapping.parse_external_id(kind, external_id)
         if action == "reset" and ref.type == "lxc":
-            raise DriverError("reset not supported for LXC containers (PVE has no container reset)")
+            raise InvalidRequest("reset not supported for LXC containers (PVE has no container reset)")
         if action == "terminate":
             return self._terminate(ref)
-        verb = POWER_VERBS[action]
+        verb = "stop" if action == "stop" and options.get("force") else POWER_VERBS[action]
+        params = {"timeout": int(options["timeout"])} if verb in ("shutdown", "reboot") and options.get("timeout") else {}
+        if verb == "shutdown":
+            params["forceStop"] = 1  # after the timeout, PVE stops the guest rather than fail the task
         upid = self._call(f"POST {ref.external_id} status/{verb}",
-                          lambda: self.api.nodes(ref.node)(ref.type)(ref.vmid).status(verb).post())
+                          lambda: self.api.nodes(ref.node)(ref.type)(ref.vmid).status(verb).post(**params))
         self._wait(ref, upid, action)
         return self.get(kind, external_id)
 
@@ -156,7 +163,7 @@ class ProxmoxDriver(Driver):
         try:
             current = self._current(ref)
         except GuestMissing:
-            return None  # already gone
+            return  # already gone
         if current.get("status") != "stopped":  # PVE refuses to destroy a running guest
             upid = self._call(f"POST {ref.external_id} status/stop",
                               lambda: self.api.nodes(ref.node)(ref.type)(ref.vmid).status.stop.post())
@@ -165,7 +172,7 @@ class ProxmoxDriver(Driver):
         upid = self._call(f"DELETE {ref.external_id}",
                           lambda: self.api.nodes(ref.node)(ref.type)(ref.vmid).delete(purge=1))
         self._wait(ref, upid, "terminate")
-        return None
+        return
 
     def _wait(self, ref: GuestRef, upid: Any, action: str) -> None:
         """Wait for the PVE task ``upid`` to stop; its exitstatus must be OK (or WARNINGS: n)."""

@@ -1,4 +1,4 @@
-"""proxmoxer / requests exceptions -> DriverError (502) or DriverUnavailable (503).
+"""proxmoxer / requests exceptions -> the typed driver errors, by HTTP status.
 
 PVE puts its error message in the HTTP reason phrase (``500 Configuration file
 'nodes/pve/qemu-server/100.conf' does not exist``); proxmoxer keeps it as
@@ -14,15 +14,22 @@ import requests
 import urllib3.exceptions
 from proxmoxer.core import AuthenticationError, ResourceException
 
-from cloudfold.drivers.base import DriverError, DriverUnavailable
+from cloudfold.drivers.base import Conflict, DriverError, DriverUnavailable, InvalidRequest, NotFound, UpstreamError
 
 # 595-599: pveproxy could not reach the node it proxies to (AnyEvent::HTTP pseudo codes);
 # 502-504: a reverse proxy in front of the API could not reach it
 UNREACHABLE = {502, 503, 504, 595, 596, 597, 598, 599}
 
 
-class GuestMissing(DriverError):
+class GuestMissing(NotFound):
     """PVE says the guest does not exist (404, or 500 "... does not exist")."""
+
+
+# Residue: PVE answers a guest whose config file is missing with a 500 and says so only in the
+# reason phrase ("Configuration file '…/100.conf' does not exist"); no field or code tells it
+# apart from any other 500, so that one phrase is matched (PVE's API has no 404 for it).
+MISSING_CONFIG = "does not exist"
+BY_STATUS = {400: InvalidRequest, 404: GuestMissing, 409: Conflict}
 
 
 def message_of(exc: ResourceException) -> str:
@@ -41,15 +48,17 @@ def translate(exc: Exception, what: str) -> DriverError:
         return exc
     if isinstance(exc, ResourceException):
         code, text = exc.status_code, message_of(exc)
-        if code == 404 or (code == 500 and "does not exist" in text.lower()):
+        if code == 500 and MISSING_CONFIG in text.lower():
             return GuestMissing(f"Proxmox: not found ({what}): {code}", upstream=text)
+        if code in BY_STATUS:
+            return BY_STATUS[code](f"Proxmox refused ({what}): {code}", upstream=text)
         if code == 401:
             return DriverError(f"Proxmox rejected the credentials ({what}): 401", upstream=text)
         if code == 403:
             return DriverError(f"Proxmox denied permission ({what}): 403", upstream=text)
         if code in UNREACHABLE:
             return DriverUnavailable(f"Proxmox node unreachable ({what}): {code}", upstream=text)
-        return DriverError(f"Proxmox API error ({what}): {code}", upstream=text)
+        return UpstreamError(f"Proxmox API error ({what}): {code}", upstream=text)
     if isinstance(exc, AuthenticationError):  # password login refused at POST /access/ticket
         return DriverError("Proxmox login failed (POST /access/ticket)", upstream=str(exc))
     if isinstance(exc, requests.exceptions.Timeout):
