@@ -9,6 +9,11 @@ Finding a seed 000 service reads the containers whose ``cloudfold.service`` or
 ``com.docker.compose.project`` label names it; the expression indexes (on exactly the SQL that
 ``cloudfold.db.json_label.label_of`` writes) make that an index seek instead of a table scan.
 
+Merge note: on SQLite a later migration that rebuilds ``resources`` (``batch_alter_table``,
+e.g. for AUTOINCREMENT ids) drops its triggers and expression indexes with the old table;
+chain this revision after any such rebuild, or have the rebuild re-create them (the
+functions here render them).
+
 Revision ID: 0009
 Revises: 0006
 """
