@@ -82,6 +82,9 @@ def db(client) -> Iterator:
     with client.app.state.runtime.sessions() as session:
         yield session
         session.commit()
+    # a write behind the app's back is seen at once, not after the principal cache's TTL as a
+    # change made by another process would be (test_principal_cache.py proves that bound)
+    client.app.state.runtime.principals.clear()
 
 
 def wait_for_task(client, headers: dict[str, str], task_id: str, timeout: float = 10.0) -> dict:

@@ -15,6 +15,7 @@ from cloudfold.security.ratelimit import RateLimits
 from cloudfold.datadir import ensure_data_dir, jwt_secret
 from cloudfold.db.engine import make_engine, make_session_factory
 from cloudfold.domain.events import EventBus, InProcessBus
+from cloudfold.domain.principal_cache import PrincipalCache
 from cloudfold.domain.refusal_samples import RefusalSampler
 from cloudfold.jobs.queue import InProcessQueue, TaskQueue
 from cloudfold.notify import make_notifier
@@ -35,6 +36,7 @@ class Runtime:
     secretbox: SecretBox
     events: EventBus
     refusals: RefusalSampler
+    principals: PrincipalCache
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -63,6 +65,7 @@ class Runtime:
             secretbox=secretbox,
             events=InProcessBus(),
             refusals=RefusalSampler(sessions, settings.audit_sample_seconds),
+            principals=PrincipalCache(settings.principal_cache_seconds),
         )
         queue.services = runtime
         return runtime
@@ -77,6 +80,7 @@ class Runtime:
         self.refusals.start()
 
     def close(self) -> None:
+        self.principals.close()
         self.refusals.stop()
         self.queue.stop()
         self.engine.dispose()

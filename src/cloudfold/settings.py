@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     reset_token_ttl_minutes: int = Field(30, ge=1)
     idempotency_ttl_hours: int = Field(24, ge=1)
 
+    principal_cache_seconds: float = Field(5.0, ge=0, le=60)  # API-key principals; 0: off (see principal_cache)
     rate_limit_default: str = "100/minute"
     rate_limit_auth: str = "5/minute"
     rate_limit_actions: str = "5/minute"

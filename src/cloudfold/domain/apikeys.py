@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
@@ -54,13 +54,20 @@ def create(
     return record, key
 
 
-def list_for(session: Session, principal: Principal) -> list[ApiKey]:
-    stmt = (
-        select(ApiKey)
-        .where(ApiKey.user_id == principal.user_id, ApiKey.revoked_at.is_(None))
-        .order_by(ApiKey.created_at)
-    )
-    return list(session.scalars(stmt))
+# Built once: listing keys is on the authenticated read path, and the rows are read as plain
+# columns (no ORM objects), which is most of its cost saved.
+_LISTED = (ApiKey.id, ApiKey.name, ApiKey.prefix, ApiKey.scopes, ApiKey.created_at, ApiKey.last_used,
+           ApiKey.expires_at)
+_LIST = (select(*_LISTED).where(ApiKey.user_id == bindparam("user_id"), ApiKey.revoked_at.is_(None))
+         .order_by(ApiKey.created_at))
+
+
+def list_for(session: Session, principal: Principal) -> list[Row]:
+    """The caller's live keys, oldest first, as rows with `_LISTED`'s fields. One statement
+    with nothing to flush: read on a pooled connection directly, without the session's unit of
+    work (whose begin and close cost more than the query)."""
+    with session.get_bind().connect() as conn:
+        return list(conn.execute(_LIST, {"user_id": principal.user_id}))
 
 
 def _owned(session: Session, principal: Principal, key_id: str) -> ApiKey:

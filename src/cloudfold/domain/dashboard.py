@@ -1,4 +1,4 @@
-"""Dashboard statistics (seed 002 /dashboard/stats), computed in the database from the inventory."""
+"""Dashboard statistics (seed 002 /dashboard/stats), read from the inventory counts the database keeps."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
-from cloudfold.db.models import Resource
-from cloudfold.domain import accounts, inventory
+from cloudfold.db.models import Resource, ResourceCount
+from cloudfold.db.models.resource_counts import COST_SCALE, NO_REGION
+from cloudfold.domain import accounts, inventory, policy
 from cloudfold.domain.context import Principal
 
 HOURS_PER_MONTH = 730
@@ -23,26 +24,24 @@ def _service(kind: str) -> str:
     return "other"
 
 
-def _base(session: Session, viewer: Principal, *cols):
-    return inventory.scoped(session, viewer, select(*cols).where(Resource.vanished.is_(False)))
-
-
 def stats(session: Session, viewer: Principal) -> dict[str, Any]:
-    """One pass over the live inventory, grouped by (provider, kind, region, status) — a few
-    hundred rows at most — and every figure summed from those groups. What is billed: running
-    machines, and everything that is not a machine while it exists."""
+    """Every figure summed from the kept counts (`ResourceCount`, grouped by provider, kind,
+    region and status — a few hundred rows at most, kept exact by the database on every write
+    of the inventory) under the viewer's visibility rule. What is billed: running machines, and
+    everything that is not a machine while it exists."""
+    group = (ResourceCount.provider, ResourceCount.kind, ResourceCount.region, ResourceCount.status)
     groups = session.execute(
-        _base(session, viewer, Resource.provider, Resource.kind, Resource.region, Resource.status,
-              func.count(Resource.id), func.coalesce(func.sum(func.coalesce(Resource.cost_per_hour, 0.0)), 0.0))
-        .group_by(Resource.provider, Resource.kind, Resource.region, Resource.status)).all()
+        policy.resource_counts(select(*group, func.sum(ResourceCount.n), func.sum(ResourceCount.cost_micros))
+                               .where(ResourceCount.vanished.is_(False)), viewer)
+        .group_by(*group).having(func.sum(ResourceCount.n) > 0)).all()
     total = active = storage = networks = 0
     cost = 0.0
     providers: dict[str, dict[str, Any]] = {}
     services: dict[str, float] = defaultdict(float)
     regions: dict[str, int] = defaultdict(int)
-    for provider, kind, region, status, n, hourly in groups:
+    for provider, kind, region, status, n, cost_micros in groups:
         compute = kind in inventory.COMPUTE
-        billed = float(hourly or 0) * HOURS_PER_MONTH if (not compute or status == "running") else 0.0
+        billed = int(cost_micros or 0) / COST_SCALE * HOURS_PER_MONTH if (not compute or status == "running") else 0.0
         total += n
         active += n if compute and status == "running" else 0
         storage += n if kind in inventory.STORAGE else 0
@@ -54,7 +53,7 @@ def stats(session: Session, viewer: Principal) -> dict[str, Any]:
         p["storage"] += n if kind in inventory.STORAGE else 0
         p["cost"] += billed
         services[_service(kind)] += billed
-        if region is not None:
+        if region != NO_REGION:
             regions[region] += n
     by_provider = sorted(providers.values(), key=lambda p: (-p["count"], p["provider"]))
     recent = session.scalars(

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from cloudfold.db.json_label import label_of
 from cloudfold.db.models import Account, Resource
 from cloudfold.domain import accounts, actions, audit, driver_errors, events, inventory, policy, usage
 from cloudfold.domain.context import Context, Principal
@@ -221,10 +222,10 @@ def all_services(session: Session, viewer: Principal) -> list[Service]:
 def _named(session: Session, viewer: Principal, names: set[str]) -> list[ContainerView]:
     """The visible containers whose service or compose project label is one of ``names`` (the
     database picks them; grouping then decides which service each belongs to)."""
-    labels = Resource.meta["labels"]
+    labelled = select(Resource.id).where(  # alone, so that each label's index answers its half
+        or_(label_of(Resource.meta, SERVICE_LABEL).in_(names), label_of(Resource.meta, COMPOSE_PROJECT).in_(names)))
     stmt = inventory.scoped(session, viewer, select(Resource).where(
-        Resource.kind == "container", Resource.vanished.is_(False),
-        or_(labels[SERVICE_LABEL].as_string().in_(names), labels[COMPOSE_PROJECT].as_string().in_(names))))
+        Resource.id.in_(labelled), Resource.kind == "container", Resource.vanished.is_(False)))
     return [view(row) for row in session.scalars(stmt.order_by(Resource.id))]
 
 

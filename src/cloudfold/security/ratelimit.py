@@ -33,6 +33,7 @@ class RateLimits:
             self._fallback: MovingWindowRateLimiter | None = memory
         else:
             self._limiter, self._fallback = memory, None
+        self.shared = bool(settings.redis_url)  # counting is a network round trip (callers off the event loop)
         self._items = {
             "default": parse(settings.rate_limit_default),
             "auth": parse(settings.rate_limit_auth),

@@ -7,6 +7,7 @@ from cloudfold.db.models.invitations import Invitation, RevokedToken
 from cloudfold.db.models.localcloud import CloudObject
 from cloudfold.db.models.outbox import OutboxMessage
 from cloudfold.db.models.quotas import QuotaDefault, QuotaOverride
+from cloudfold.db.models.resource_counts import ResourceCount
 from cloudfold.db.models.resources import Resource, ResourceAction, SettingValue
 from cloudfold.db.models.tasks import Task, TaskLog
 from cloudfold.db.models.users import ApiKey, PasswordResetToken, User
@@ -15,6 +16,7 @@ __all__ = [
     "Account",
     "CloudObject",
     "Resource",
+    "ResourceCount",
     "ResourceAction",
     "SettingValue",
     "ApiKey",

@@ -30,10 +30,11 @@ from cloudfold.domain.policy.rules import (
     may,
     may_hear,
     owner_of,
+    resource_counts,
     resources,
     rule,
     tasks,
 )
 
 __all__ = ["ACT", "CHANGE", "DELETE", "SEE", "VERBS", "accounts", "audit_events", "check", "cloud_objects",
-           "event_facts", "may", "may_hear", "owner_of", "resources", "rule", "tasks"]
+           "event_facts", "may", "may_hear", "owner_of", "resource_counts", "resources", "rule", "tasks"]

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
-from cloudfold.db.models import Account, AuditEvent, CloudObject, Resource, Task
+from cloudfold.db.models import Account, AuditEvent, CloudObject, Resource, ResourceCount, Task
+from cloudfold.db.models.resource_counts import NO_ID
 from cloudfold.domain.context import Principal
 from cloudfold.errors import Forbidden, NotFound
 
@@ -112,6 +113,15 @@ def resources(stmt, viewer: Principal | None):
     seen_accounts = select(Account.id).where(_shared_or_mine_accounts(viewer))
     return stmt.where(or_(Resource.owner_id == viewer.user_id,
                           and_(Resource.owner_id.is_(None), Resource.account_id.in_(seen_accounts))))
+
+
+def resource_counts(stmt, viewer: Principal | None):
+    """`resources`' rule on the kept counts (`ResourceCount`: a NULL owner or account is NO_ID)."""
+    if viewer is None or viewer.is_admin:
+        return stmt
+    seen_accounts = select(Account.id).where(_shared_or_mine_accounts(viewer))
+    return stmt.where(or_(ResourceCount.owner_id == viewer.user_id,
+                          and_(ResourceCount.owner_id == NO_ID, ResourceCount.account_id.in_(seen_accounts))))
 
 
 def _owned(column):
