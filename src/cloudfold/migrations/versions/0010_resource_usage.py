@@ -5,13 +5,13 @@ An engine's last stats sample and disk sizes (seed 004's live figures) lived ins
 reports, erasing them. They get a column of their own, written only by a read that samples.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0006'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
