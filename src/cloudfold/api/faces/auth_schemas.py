@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from cloudfold.domain.inputs import PlainText
 from cloudfold.security.scopes import Scope
 
 Password = Field(min_length=1, max_length=256)
@@ -20,7 +21,7 @@ class _Strict(BaseModel):
 class SignupRequest(_Strict):  # seed 002
     email: EmailStr
     password: str = Password
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: PlainText | None = Field(default=None, max_length=200)
     invite_token: str | None = InviteToken
 
 
@@ -43,7 +44,7 @@ class TokenOut(BaseModel):  # seed 002
 class RegisterRequest(_Strict):  # seed 003
     email: EmailStr
     password: str = Password
-    name: str | None = Field(default=None, max_length=200)
+    name: PlainText | None = Field(default=None, max_length=200)
     invite_token: str | None = InviteToken
 
 
@@ -84,7 +85,7 @@ class MessageOut(BaseModel):
 
 
 class KeyCreate(_Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     scopes: list[Scope] | None = Field(default=None, description="Default: the owner's scopes")
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
