@@ -79,9 +79,9 @@ def test_an_ec2_instance_through_all_three_faces(client, admin, moto):
 
 
 def test_container_face_bad_input(client, admin, member):
-    assert_error(client.post("/api/containers/99/start", headers=admin.headers), 422, "BAD_REQUEST")
-    assert_error(client.post("/api/containers/abc/start", headers=admin.headers), 422, "BAD_REQUEST")
+    assert_error(client.post("/api/containers/99/start", headers=admin.headers), 400, "BAD_REQUEST")
+    assert_error(client.post("/api/containers/abc/start", headers=admin.headers), 400, "BAD_REQUEST")
     assert_error(client.post("/api/containers/123456/start", headers=admin.headers), 404, "NOT_FOUND")
-    assert_error(client.post("/api/containers/100/stop", params={"timeout": -1}, headers=admin.headers), 422, "BAD_REQUEST")
+    assert_error(client.post("/api/containers/100/stop", params={"timeout": -1}, headers=admin.headers), 400, "BAD_REQUEST")
     assert_error(client.post("/api/containers/100/start", headers=member.headers), 403, "FORBIDDEN")
     assert_error(client.get("/api/containers/100/status"), 401, "UNAUTHORIZED")

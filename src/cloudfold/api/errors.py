@@ -125,7 +125,7 @@ async def handle_cloudfold_error(request: Request, exc: CloudfoldError) -> JSONR
     return error_response(status, exc.message, exc.detail, code=exc.code, headers=headers)
 
 
-def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+def field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
 
 
@@ -150,7 +150,7 @@ def validation_status(request: Request) -> int:
 
 
 async def handle_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = _field_errors(exc)
+    errors = field_errors(exc)
     if any(e["type"] == "json_invalid" for e in errors):
         return error_response(400, "Malformed JSON body", errors)
     return error_response(validation_status(request), "Request validation failed", errors, code="BAD_REQUEST")
