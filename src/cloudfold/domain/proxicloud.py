@@ -36,6 +36,7 @@ from cloudfold.domain import accounts, events, inventory, sync, templates, usage
 from cloudfold.domain.context import Principal
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import Discovered, Driver, DriverError, DriverUnavailable
+from cloudfold.errors import NotFound
 from cloudfold.images import normalize
 
 log = logging.getLogger("cloudfold.proxicloud")
@@ -290,8 +291,12 @@ def _known_host(session: Session, rt, viewer: Principal) -> dict[str, Any]:
 
 
 def get_container(session: Session, rt, viewer: Principal, vmid: int) -> Read:
+    """One machine, read live; one that is gone (deleted, or no longer on its engine) is not
+    found, as the list no longer shows it."""
     row = inventory.by_vmid(session, viewer, vmid)
-    cache = _refresh_one(session, rt, row)
+    cache = _refresh_one(session, rt, row) if not row.vanished else ONLINE
+    if row.vanished:
+        raise NotFound(f"Container {vmid} not found")
     summary = _summary(row, _known_host(session, rt, viewer), _template_ids(rt.settings))
     data = {
         "vmid": vmid, "name": row.name, "status": row.status, "template": summary["template"],

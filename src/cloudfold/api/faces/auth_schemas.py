@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from cloudfold.domain.inputs import PlainText
+from cloudfold.domain.inputs import Email, PlainText
 from cloudfold.security.scopes import Scope
 
 Password = Field(min_length=1, max_length=256)
@@ -19,7 +19,7 @@ class _Strict(BaseModel):
 
 
 class SignupRequest(_Strict):  # seed 002
-    email: EmailStr
+    email: Email
     password: str = Password
     full_name: PlainText | None = Field(default=None, max_length=200)
     invite_token: str | None = InviteToken
@@ -42,7 +42,7 @@ class TokenOut(BaseModel):  # seed 002
 
 
 class RegisterRequest(_Strict):  # seed 003
-    email: EmailStr
+    email: Email
     password: str = Password
     name: PlainText | None = Field(default=None, max_length=200)
     invite_token: str | None = InviteToken
@@ -54,7 +54,7 @@ class RegisterOut(BaseModel):
 
 
 class LoginJson(_Strict):  # seed 003
-    email: EmailStr
+    email: Email
     password: str = Password
 
 
@@ -70,7 +70,7 @@ class LoginJsonOut(BaseModel):
 
 
 class ForgotRequest(_Strict):
-    email: EmailStr
+    email: Email
 
 
 class ResetRequest(_Strict):
@@ -106,7 +106,7 @@ class KeyCreatedOut(KeyOut):
 
 
 class InvitationCreate(_Strict):
-    email: EmailStr | None = Field(default=None, description="Only this address may use the invitation")
+    email: Email | None = Field(default=None, description="Only this address may use the invitation")
     expires_in_days: int | None = Field(default=7, ge=1, le=365, description="null: never expires")
 
 
