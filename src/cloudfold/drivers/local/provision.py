@@ -182,7 +182,7 @@ def create_container(driver: LocalDriver, spec: ContainerSpec) -> Discovered:
     start fails is removed again, or, when the engine is gone by then, named by ``HalfMade``."""
     api = driver.client.api
     _ensure_image(driver, spec.image)
-    bindings = {f"{c}/{proto}": (spec.publish_ip, h) for h, c, proto in spec.ports}
+    bindings = {f"{c}/{proto}": (spec.publish_ip, h or None) for h, c, proto in spec.ports}  # 0/None: any
     host_config = api.create_host_config(
         port_bindings=bindings or None,
         binds={vol: {"bind": path, "mode": "rw"} for vol, path in spec.mounts.items()} or None,
