@@ -15,6 +15,7 @@ connection (the driver translates SDK errors; this module adds the few that call
 from __future__ import annotations
 
 import io
+import ipaddress
 import tarfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +74,21 @@ def create_network(driver: LocalDriver, name: str, cidr: str, object_id: str) ->
     made = driver._call(api.create_network, name, driver="bridge", ipam=ipam, internal=True,
                         labels=labels(driver, "subnet", object_id))
     return mapping.network(driver._call(api.inspect_network, made["Id"]), driver.region)
+
+
+def network_ranges(driver: LocalDriver) -> list[ipaddress.IPv4Network]:
+    """The IPv4 ranges of every network on the engine, whoever made it (the engine itself,
+    another cloudfold, networks left from an earlier install)."""
+    ranges = []
+    for network in driver._call(driver.client.api.networks) or []:
+        for config in (network.get("IPAM") or {}).get("Config") or []:
+            try:
+                net = ipaddress.ip_network(config.get("Subnet") or "", strict=False)
+            except ValueError:
+                continue
+            if net.version == 4:
+                ranges.append(net)
+    return ranges
 
 
 def ensure_edge_network(driver: LocalDriver, name: str, vpc_object_id: str) -> None:
