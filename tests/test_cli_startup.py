@@ -120,3 +120,10 @@ def test_a_port_in_use(env):
         port = taken.getsockname()[1]
         line = refused(env, "serve", "--port", str(port))
     assert f"port {port} on 127.0.0.1 is in use" in line and "--port" in line
+
+
+def test_an_unreachable_database_server_without_its_password(env):
+    url = f"postgresql+psycopg://cloudfold:hunter2@127.0.0.1:{free_port()}/cloudfold"
+    line = refused({**env, "CLOUDFOLD_DATABASE_URL": url}, "migrate")
+    assert "cannot be used" in line and "CLOUDFOLD_DATABASE_URL" in line
+    assert "hunter2" not in line
