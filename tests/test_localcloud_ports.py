@@ -62,3 +62,15 @@ def test_instance_names_up_to_64_characters(client, member):
     body = {"name": name + "x", "image": IMAGE, "command": ["sleep", "300"]}
     err = assert_error(client.post("/instances", json=body, headers=member.headers), 400, "BAD_REQUEST")
     assert err["detail"][0]["loc"] == ["body", "name"]
+
+
+def test_instance_env_round_trips_at_its_limits(client, member, engine):
+    from cloudfold.domain.inputs import MAX_ENTRIES, MAX_KEY_LENGTH, MAX_STRING_LENGTH
+
+    env = {f"V{i}": str(i) for i in range(MAX_ENTRIES - 2)}
+    env["K" * MAX_KEY_LENGTH] = "v"
+    env["LONG"] = "x" * MAX_STRING_LENGTH
+    inst = launch(member, None, env=env)
+    assert inst["env"] == env
+    assert client.get(f"/instances/{inst['id']}", headers=member.headers).json()["env"] == env
+    assert f"LONG={'x' * MAX_STRING_LENGTH}" in container(engine, inst).attrs["Config"]["Env"]
