@@ -129,7 +129,7 @@ def test_reset_can_keep_long_lived_keys(client, member):
 def test_reset_option_must_be_a_boolean(client, member, value):
     token = request_reset_token(client, member.email)
     body = {"token": token, "new_password": NEW_PASSWORD, "revoke_api_keys": value}
-    detail = assert_error(client.post("/auth/reset-password", json=body), 422, "BAD_REQUEST")["detail"]
+    detail = assert_error(client.post("/auth/reset-password", json=body), 400, "BAD_REQUEST")["detail"]
     assert [d["loc"] for d in detail] == [["body", "revoke_api_keys"]]
     assert json_login(client, member.email, PASSWORD).status_code == 200  # nothing changed
 

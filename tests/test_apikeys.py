@@ -138,9 +138,9 @@ def test_unknown_key_id_is_not_found(client, member, method, suffix, key_id):
     {"name": "k", "expires_in_days": "soon"},
     [{"name": "k"}],
 ])
-def test_invalid_create_body_is_422(client, member, payload):
+def test_invalid_create_body_is_400(client, member, payload):
     before = len(list_keys(client, member.headers))
-    body = assert_error(client.post("/auth/keys", json=payload, headers=member.headers), 422, "BAD_REQUEST")
+    body = assert_error(client.post("/auth/keys", json=payload, headers=member.headers), 400, "BAD_REQUEST")
     assert isinstance(body["detail"], list) and body["detail"]
     assert all({"loc", "msg", "type"} <= set(e) for e in body["detail"])
     assert len(list_keys(client, member.headers)) == before

@@ -100,8 +100,8 @@ def test_pagination(client, member):
     {"limit": 0}, {"limit": 501}, {"limit": -1}, {"limit": "many"}, {"offset": -1},
     {"result": "maybe"}, {"action": "a" * 121},
 ])
-def test_bad_query_parameters_are_422(client, member, params):
-    body = assert_error(client.get("/monitor/audit", params=params, headers=member.headers), 422, "BAD_REQUEST")
+def test_bad_query_parameters_are_400(client, member, params):
+    body = assert_error(client.get("/monitor/audit", params=params, headers=member.headers), 400, "BAD_REQUEST")
     assert body["detail"][0]["loc"][0] == "query"
 
 

@@ -71,8 +71,8 @@ def test_register_duplicate_does_not_confirm_the_address(client):
      ({"email": "a@example.com", "password": PASSWORD, "name": ["x"]}, ["body", "name"])],
     ids=["no-email", "no-password", "bad-email", "name-list"],
 )
-def test_register_validation_is_422(client, body, loc):
-    detail = assert_error(client.post("/auth/register", json=body), 422, "BAD_REQUEST")["detail"]
+def test_register_validation_is_400(client, body, loc):
+    detail = assert_error(client.post("/auth/register", json=body), 400, "BAD_REQUEST")["detail"]
     assert [d["loc"] for d in detail] == [loc]
 
 
@@ -177,8 +177,8 @@ def test_json_login_is_audited_for_the_user(client):
      ({"email": "a@example.com", "password": ""}, ["body", "password"]), ([], ["body"])],
     ids=["no-password", "no-email", "bad-email", "empty-password", "array"],
 )
-def test_json_login_validation_is_422(client, body, loc):
-    detail = assert_error(client.post("/auth/login", json=body), 422, "BAD_REQUEST")["detail"]
+def test_json_login_validation_is_400(client, body, loc):
+    detail = assert_error(client.post("/auth/login", json=body), 400, "BAD_REQUEST")["detail"]
     assert [d["loc"] for d in detail] == [loc]
     assert all(set(d) == {"loc", "msg", "type"} for d in detail)
 

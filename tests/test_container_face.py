@@ -51,8 +51,13 @@ def test_container_lifecycle_through_the_proxicloud_face(client, admin, make_con
     assert [x["action"] for x in logs[:5]] == ["stop", "reboot", "start", "stop", "stop"]
     assert logs[0]["via"] == "POST /api/containers/{vmid}/stop"
 
+    assert client.get(f"/api/containers/{vmid}", headers=admin.headers).status_code == 200
     assert _act(client, admin, vmid, "delete", method="delete")["status"] == "deleted"
     assert c.id not in {x.id for x in engine.containers.list(all=True)}
+    # once the delete task has finished, the container is gone from every seed 004 read
+    assert_error(client.get(f"/api/containers/{vmid}", headers=admin.headers), 404, "NOT_FOUND")
+    listed = client.get("/api/containers", headers=admin.headers).json()["data"]["containers"]
+    assert vmid not in [x["vmid"] for x in listed]
 
 
 def test_an_ec2_instance_through_all_three_faces(client, admin, moto):
@@ -79,9 +84,9 @@ def test_an_ec2_instance_through_all_three_faces(client, admin, moto):
 
 
 def test_container_face_bad_input(client, admin, member):
-    assert_error(client.post("/api/containers/99/start", headers=admin.headers), 422, "BAD_REQUEST")
-    assert_error(client.post("/api/containers/abc/start", headers=admin.headers), 422, "BAD_REQUEST")
+    assert_error(client.post("/api/containers/99/start", headers=admin.headers), 400, "BAD_REQUEST")
+    assert_error(client.post("/api/containers/abc/start", headers=admin.headers), 400, "BAD_REQUEST")
     assert_error(client.post("/api/containers/123456/start", headers=admin.headers), 404, "NOT_FOUND")
-    assert_error(client.post("/api/containers/100/stop", params={"timeout": -1}, headers=admin.headers), 422, "BAD_REQUEST")
+    assert_error(client.post("/api/containers/100/stop", params={"timeout": -1}, headers=admin.headers), 400, "BAD_REQUEST")
     assert_error(client.post("/api/containers/100/start", headers=member.headers), 403, "FORBIDDEN")
     assert_error(client.get("/api/containers/100/status"), 401, "UNAUTHORIZED")

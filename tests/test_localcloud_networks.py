@@ -77,13 +77,13 @@ def test_cidr_rules(client, member):
 
 def test_bad_input_scopes_and_ownership(client, member, make_account, admin):
     h = member.headers
-    assert_error(client.post("/vpcs", json={}, headers=h), 422, "BAD_REQUEST")
-    assert_error(client.post("/vpcs", json={"name": 5}, headers=h), 422, "BAD_REQUEST")
-    assert_error(client.post("/vpcs", json={"name": "bad name!"}, headers=h), 422, "BAD_REQUEST")
-    assert_error(client.post("/vpcs", json={"name": "v", "extra": 1}, headers=h), 422, "BAD_REQUEST")
+    assert_error(client.post("/vpcs", json={}, headers=h), 400, "BAD_REQUEST")
+    assert_error(client.post("/vpcs", json={"name": 5}, headers=h), 400, "BAD_REQUEST")
+    assert_error(client.post("/vpcs", json={"name": "bad name!"}, headers=h), 400, "BAD_REQUEST")
+    assert_error(client.post("/vpcs", json={"name": "v", "extra": 1}, headers=h), 400, "BAD_REQUEST")
     assert_error(client.get("/vpcs"), 401, "UNAUTHORIZED")
     vpc, sub = vpc_with_subnet(member)
-    assert_error(client.post(f"/vpcs/{vpc['id']}/subnets", json={"name": []}, headers=h), 422, "BAD_REQUEST")
+    assert_error(client.post(f"/vpcs/{vpc['id']}/subnets", json={"name": []}, headers=h), 400, "BAD_REQUEST")
     for path in ("/vpcs/nope", "/subnets/nope", "/vpcs/nope/subnets"):
         assert_error(client.get(path, headers=h), 404, "NOT_FOUND")
     assert_error(client.delete("/subnets/nope", headers=h), 404, "NOT_FOUND")

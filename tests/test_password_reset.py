@@ -75,7 +75,7 @@ def test_forgot_password_answers_the_same_for_every_address(client, member, make
 
 def test_forgot_password_validates_the_email(client):
     for body in ({}, {"email": "not-an-email"}, {"email": 42}):
-        detail = assert_error(client.post("/auth/forgot-password", json=body), 422, "BAD_REQUEST")["detail"]
+        detail = assert_error(client.post("/auth/forgot-password", json=body), 400, "BAD_REQUEST")["detail"]
         assert [d["loc"] for d in detail] == [["body", "email"]]
     assert outbox(client) == []
 
@@ -171,8 +171,8 @@ def test_unknown_token_is_refused(client, member, token):
      ({"token": "t" * 201, "new_password": NEW_PASSWORD}, ["body", "token"])],
     ids=["no-token", "empty-token", "no-password", "long-token"],
 )
-def test_reset_validation_is_422(client, body, loc):
-    detail = assert_error(client.post("/auth/reset-password", json=body), 422, "BAD_REQUEST")["detail"]
+def test_reset_validation_is_400(client, body, loc):
+    detail = assert_error(client.post("/auth/reset-password", json=body), 400, "BAD_REQUEST")["detail"]
     assert [d["loc"] for d in detail] == [loc]
 
 

@@ -100,7 +100,7 @@ def test_list_shows_live_figures_and_filters_sorts_orders(client, admin, podman,
     assert usage == sorted(usage, reverse=True) and up.name in {c["name"] for c in by_cpu["containers"]}
 
     for params in ({"sort": "memory"}, {"order": "up"}, {"status": "exploded"}):
-        err = assert_error(client.get("/api/containers", params=params, headers=admin.headers), 422, "BAD_REQUEST")
+        err = assert_error(client.get("/api/containers", params=params, headers=admin.headers), 400, "BAD_REQUEST")
         assert err["detail"][0]["loc"][0] == "query"
 
     # a container removed from the engine leaves the list at the next read
@@ -169,8 +169,8 @@ def test_search_by_name_hostname_and_ip(client, admin, podman, make_container, e
     assert hits(f"nothing-{tag}") == set()
     hit = _ok(client.get("/api/containers/search", params={"q": web.name}, headers=admin.headers))["results"][0]
     assert hit["ip_address"] == ip and hit["status"] == "running" and hit["vmid"] >= 100
-    assert_error(client.get("/api/containers/search", headers=admin.headers), 422, "BAD_REQUEST")
-    assert_error(client.get("/api/containers/search", params={"q": ""}, headers=admin.headers), 422, "BAD_REQUEST")
+    assert_error(client.get("/api/containers/search", headers=admin.headers), 400, "BAD_REQUEST")
+    assert_error(client.get("/api/containers/search", params={"q": ""}, headers=admin.headers), 400, "BAD_REQUEST")
 
 
 def test_node_info_and_dashboard_summary(client, admin, podman, make_container, engine, tag):
@@ -284,8 +284,8 @@ def test_bad_inputs_credentials_and_visibility(client, admin, member, make_accou
     c = make_container(name=f"pcr-{tag}-priv")
     vmid = _mine(_ok(client.get("/api/containers", headers=admin.headers)), c.name)[c.name]["vmid"]
     assert_error(client.get("/api/containers/999999", headers=admin.headers), 404, "NOT_FOUND")
-    assert_error(client.get("/api/containers/abc", headers=admin.headers), 422, "BAD_REQUEST")
-    assert_error(client.get("/api/containers/5", headers=admin.headers), 422, "BAD_REQUEST")
+    assert_error(client.get("/api/containers/abc", headers=admin.headers), 400, "BAD_REQUEST")
+    assert_error(client.get("/api/containers/5", headers=admin.headers), 400, "BAD_REQUEST")
     for path in ("/api/containers", f"/api/containers/{vmid}", "/api/containers/generate-name",
                  "/api/containers/search?q=x", "/api/info", "/api/dashboard/summary"):
         assert_error(client.get(path), 401, "UNAUTHORIZED")

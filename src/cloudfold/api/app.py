@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    errors.document_validation_status(app)
 
     # Added innermost first: the last one added sees the request first.
     app.add_middleware(IdempotencyMiddleware)

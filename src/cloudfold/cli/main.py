@@ -53,11 +53,16 @@ def version() -> None:
     typer.echo(__version__)
 
 
+DEBUG = typer.Option(False, "--debug", help="On a start-up failure, show the traceback, not one line.")
+
+
 @app.command()
-def migrate() -> None:
+def migrate(debug: bool = DEBUG) -> None:
     """Bring the database schema up to date."""
-    settings = _settings()
-    _migrate(settings)
+    from cloudfold.cli import startup
+
+    with startup.reported(debug):
+        startup.prepare(startup.load_settings())
     typer.echo("database is up to date")
 
 
@@ -65,15 +70,19 @@ def migrate() -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    debug: bool = DEBUG,
 ) -> None:
     """Run the API, the web pages and the background work in one process (migrates first)."""
     import uvicorn
 
+    from cloudfold.cli import startup
     from cloudfold.logging_setup import configure
 
-    settings = _settings()
+    with startup.reported(debug):
+        settings = startup.load_settings()
+        startup.prepare(settings)
+        startup.check_port(host, port)
     log_config = configure(settings.log_level)
-    _migrate(settings)
     uvicorn.run("cloudfold.api.app:create_app", factory=True, host=host, port=port, log_config=log_config,
                 proxy_headers=False, server_header=False)
 

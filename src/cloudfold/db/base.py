@@ -46,6 +46,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+# Ids shown to users (a seed 004 vmid is a resource id + 99) must never name another object
+# later: SQLite reuses the highest rowid after a delete unless the table is AUTOINCREMENT
+# (migration 0008); PostgreSQL sequences never go back. Put in a table's __table_args__.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 MAX_ID = 2**31 - 1  # integer primary keys are 32-bit on PostgreSQL
 
 

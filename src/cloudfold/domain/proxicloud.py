@@ -33,11 +33,12 @@ from sqlalchemy.orm import Session
 from cloudfold import __version__
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Account, Resource, ResourceAction
-from cloudfold.domain import accounts, events, inventory, sync, templates, usage
+from cloudfold.domain import accounts, audit, events, inventory, sync, templates, usage
 from cloudfold.domain import gone as vanished
 from cloudfold.domain.context import Principal
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import Discovered, Driver, DriverError, DriverUnavailable
+from cloudfold.errors import NotFound
 from cloudfold.images import normalize
 
 log = logging.getLogger("cloudfold.proxicloud")
@@ -295,8 +296,19 @@ def _known_host(session: Session, rt, viewer: Principal) -> dict[str, Any]:
     return _HOSTS.get(account.slug if account else "default") or _host_of(rt, session, viewer)[0]
 
 
+def _deleted(session: Session, row: Resource) -> bool:
+    """Removed by a delete (an action that succeeded): the machine is gone for good. A failed
+    create (status error) or a machine removed behind cloudfold's back still shows."""
+    return row.vanished and session.scalar(
+        select(func.count()).where(ResourceAction.resource_id == row.id, ResourceAction.action == "terminate",
+                                   ResourceAction.result == audit.SUCCESS)) > 0
+
+
 def get_container(session: Session, rt, viewer: Principal, vmid: int) -> Read:
+    """One machine, read live; once a delete has removed it, not found (as the list)."""
     row = inventory.by_vmid(session, viewer, vmid)
+    if _deleted(session, row):
+        raise NotFound(f"Container {vmid} not found")
     cache = _refresh_one(session, rt, row)
     return Read(_container(row, _known_host(session, rt, viewer), _template_ids(rt.settings)), cache)
 

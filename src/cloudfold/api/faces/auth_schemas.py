@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from cloudfold.domain.inputs import Email, PlainText
 from cloudfold.security.scopes import Scope
 
 Password = Field(min_length=1, max_length=256)
@@ -18,9 +19,9 @@ class _Strict(BaseModel):
 
 
 class SignupRequest(_Strict):  # seed 002
-    email: EmailStr
+    email: Email
     password: str = Password
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: PlainText | None = Field(default=None, max_length=200)
     invite_token: str | None = InviteToken
 
 
@@ -41,9 +42,9 @@ class TokenOut(BaseModel):  # seed 002
 
 
 class RegisterRequest(_Strict):  # seed 003
-    email: EmailStr
+    email: Email
     password: str = Password
-    name: str | None = Field(default=None, max_length=200)
+    name: PlainText | None = Field(default=None, max_length=200)
     invite_token: str | None = InviteToken
 
 
@@ -53,7 +54,7 @@ class RegisterOut(BaseModel):
 
 
 class LoginJson(_Strict):  # seed 003
-    email: EmailStr
+    email: Email
     password: str = Password
 
 
@@ -69,7 +70,7 @@ class LoginJsonOut(BaseModel):
 
 
 class ForgotRequest(_Strict):
-    email: EmailStr
+    email: Email
 
 
 class ResetRequest(_Strict):
@@ -84,7 +85,7 @@ class MessageOut(BaseModel):
 
 
 class KeyCreate(_Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     scopes: list[Scope] | None = Field(default=None, description="Default: the owner's scopes")
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
@@ -105,7 +106,7 @@ class KeyCreatedOut(KeyOut):
 
 
 class InvitationCreate(_Strict):
-    email: EmailStr | None = Field(default=None, description="Only this address may use the invitation")
+    email: Email | None = Field(default=None, description="Only this address may use the invitation")
     expires_in_days: int | None = Field(default=7, ge=1, le=365, description="null: never expires")
 
 

@@ -6,8 +6,6 @@ same action path as every other face. Machine control needs the admin scope (see
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -19,6 +17,7 @@ from cloudfold.api.faces.localcloud_common import cloud
 from cloudfold.api.params import VmId
 from cloudfold.domain import actions, inventory, proxicloud
 from cloudfold.domain.context import Principal
+from cloudfold.domain.inputs import FreeForm, PlainText
 from cloudfold.domain.localcloud import containers
 from cloudfold.domain.localcloud.core import Cloud
 from cloudfold.runtime import Runtime
@@ -39,21 +38,21 @@ class ContainerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    hostname: str | None = Field(None, max_length=255, description="Container hostname (default: generated)")
+    hostname: PlainText | None = Field(None, max_length=255, description="Container hostname (default: generated)")
     template: str = Field(min_length=1, max_length=100, description="OS template ID (GET /api/templates)")
     cores: int = Field(2, description="CPU cores")
     memory: int = Field(1024, description="RAM in MB")
     swap: int = Field(512, description="Swap in MB")
     rootfs: int | str = Field(9, description="Root disk size in GB, or 'storage:size' (recorded, not enforced)")
-    storage: str = Field("local-lvm", max_length=64, description="Storage pool")
-    network: dict[str, Any] | str | None = Field(
+    storage: PlainText = Field("local-lvm", max_length=64, description="Storage pool")
+    network: FreeForm | PlainText | None = Field(
         None, description="{bridge, ip, ip6} or 'name=eth0,bridge=vmbr0,ip=dhcp'")
     password: str | None = Field(None, description="Refused: no plain password is stored; use ssh_keys")
     ssh_keys: list[str] | str | None = Field(None, description="SSH public keys for root")
     start: bool = Field(False, description="Start after creation")
     onboot: bool = Field(True, description="Start on host boot (restart policy unless-stopped)")
     unprivileged: bool = Field(True, description="Only true is offered")
-    features: dict[str, Any] | str | None = Field(None, description="Recorded when all off; any turned on is refused")
+    features: FreeForm | PlainText | None = Field(None, description="Recorded when all off; any turned on is refused")
 
 
 class ContainerCreated(BaseModel):

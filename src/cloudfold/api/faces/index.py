@@ -4,23 +4,44 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from cloudfold import __version__
-from cloudfold.api.deps import public_limit
+from cloudfold.api.deps import current_principal, public_limit
 from cloudfold.api.routes import iter_routes
+from cloudfold.security.scopes import Scope
 
 router = APIRouter(tags=["index"], dependencies=[Depends(public_limit)])
 
 
-def _auth_of(route: APIRoute) -> str:
-    for dep in route.dependant.dependencies:
-        name = getattr(dep.call, "__name__", "")
+SCOPE_ORDER = [s.value for s in Scope]  # read < write < admin
+
+
+def _calls(dependant: Dependant) -> Iterator[Any]:
+    """Every dependency of the route, however deep (a face's own dependency that requires a
+    scope counts as much as a `require(...)` on the route)."""
+    for dep in dependant.dependencies:
+        yield dep.call
+        yield from _calls(dep)
+
+
+def auth_of(route: APIRoute) -> str:
+    """What a caller needs, read from the route's dependency tree: the strongest scope a
+    `require(scope)` asks, else `authenticated` (any valid credential), else `none`."""
+    scopes, authenticated = set(), False
+    for call in _calls(route.dependant):
+        name = getattr(call, "__name__", "")
         if name.startswith("require_"):
-            return name.removeprefix("require_")
-    return "none"
+            scopes.add(name.removeprefix("require_"))
+        authenticated = authenticated or call is current_principal
+    if scopes:
+        return max(scopes, key=lambda s: SCOPE_ORDER.index(s) if s in SCOPE_ORDER else len(SCOPE_ORDER))
+    return "authenticated" if authenticated else "none"
 
 
 @router.get("/", summary="API root: the families and their endpoints")
@@ -30,7 +51,7 @@ def root(request: Request) -> dict:
         if isinstance(original, APIRoute) and original.include_in_schema:
             family = original.tags[0] if original.tags else "other"
             for method in sorted(route.methods):
-                families[family].append({"method": method, "path": route.path, "auth": _auth_of(original),
+                families[family].append({"method": method, "path": route.path, "auth": auth_of(original),
                                          "summary": original.summary or ""})
     return {
         "name": "cloudfold",

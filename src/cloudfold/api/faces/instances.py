@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 
 from cloudfold.api.deps import actions_limit
 from cloudfold.api.errors import responses
-from cloudfold.api.faces.localcloud_common import NAME, NAME_PATTERN, Body, ObjectOut, base, cloud
+from cloudfold.api.faces.localcloud_common import INSTANCE_NAME, NAME_PATTERN, Body, ObjectOut, base, cloud
 from cloudfold.db.models import CloudObject
 from cloudfold.domain import inventory
+from cloudfold.domain.inputs import PlainText, StrMap
 from cloudfold.domain.localcloud import instances
 from cloudfold.domain.localcloud.core import Cloud
 
@@ -21,18 +22,18 @@ router = APIRouter(prefix="/instances", tags=["instances"], responses=responses(
 
 class Mount(Body):
     volume_id: str = Field(min_length=1, max_length=36)
-    mount_path: str = Field(min_length=2, max_length=255)
+    mount_path: PlainText = Field(min_length=2, max_length=255)
 
 
 class InstanceIn(Body):
-    name: str = NAME
-    image: str = Field(min_length=1, max_length=255)
+    name: str = INSTANCE_NAME
+    image: PlainText = Field(min_length=1, max_length=255)
     vpc_id: str | None = Field(None, max_length=36)
     subnet_id: str | None = Field(None, max_length=36)
     ports: str | list[str] | None = Field(None, description='"80:80", "8080:80/tcp", or a list of them')
     volumes: list[Mount] = Field(default_factory=list, max_length=32)
     command: str | list[str] | None = None
-    env: dict[str, str] = Field(default_factory=dict)
+    env: StrMap = Field(default_factory=dict)
     cpu: float | None = Field(None, gt=0, le=1024, description="CPUs (fractions allowed)")
     memory: int | None = Field(None, gt=0, description="Memory limit in MiB")
     service: str | None = Field(None, min_length=1, max_length=63, pattern=NAME_PATTERN,

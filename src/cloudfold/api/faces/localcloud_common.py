@@ -18,6 +18,8 @@ from cloudfold.runtime import Runtime
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 NAME = Field(min_length=1, max_length=63, pattern=NAME_PATTERN,
              description="Letters, digits, '.', '_' or '-', starting with a letter or digit")
+INSTANCE_NAME = Field(min_length=1, max_length=64, pattern=NAME_PATTERN,
+                      description="Letters, digits, '.', '_' or '-', starting with a letter or digit; up to 64")
 
 
 class Body(BaseModel):

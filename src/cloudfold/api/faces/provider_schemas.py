@@ -5,26 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cloudfold.domain.inputs import FreeForm, PlainText, check_freeform
 
 
 class ProviderCreate(BaseModel):
     id: str | None = Field(default=None, max_length=100, description="Chosen id, e.g. my-oci (default: generated)")
     provider_type: str = Field(max_length=32, description="local, aws, proxmox, gcp, azure, oci or cloudflare")
-    display_name: str = Field(min_length=1, max_length=200)
-    region: str | None = Field(default=None, max_length=64)
-    credentials_path: str | None = Field(default=None, max_length=500,
+    display_name: PlainText = Field(min_length=1, max_length=200)
+    region: PlainText | None = Field(default=None, max_length=64)
+    credentials_path: PlainText | None = Field(default=None, max_length=500,
                                          description="A file inside CLOUDFOLD_CREDENTIALS_DIR (JSON or INI)")
-    credentials: dict[str, Any] | None = Field(default=None, description="Inline credentials; stored encrypted, never returned")
-    config: dict[str, Any] | None = Field(default=None, description="Driver options, e.g. endpoint_url, docker_host, regions")
+    credentials: FreeForm | None = Field(default=None, description="Inline credentials; stored encrypted, never returned")
+    config: FreeForm | None = Field(default=None, description="Driver options, e.g. endpoint_url, docker_host, regions")
 
 
 class ProviderUpdate(BaseModel):
-    display_name: str | None = Field(default=None, min_length=1, max_length=200)
-    region: str | None = Field(default=None, max_length=64)
-    credentials_path: str | None = Field(default=None, max_length=500)
-    credentials: dict[str, Any] | None = None
-    config: dict[str, Any] | None = None
+    display_name: PlainText | None = Field(default=None, min_length=1, max_length=200)
+    region: PlainText | None = Field(default=None, max_length=64)
+    credentials_path: PlainText | None = Field(default=None, max_length=500)
+    credentials: FreeForm | None = None
+    config: FreeForm | None = None
     is_active: bool | None = None
 
 
@@ -63,8 +65,13 @@ class CredentialCreate(BaseModel):
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": True})
     provider: str = Field(max_length=32)
-    name: str = Field(min_length=1, max_length=200)
-    region: str | None = Field(default=None, max_length=64)
+    name: PlainText = Field(min_length=1, max_length=200)
+    region: PlainText | None = Field(default=None, max_length=64)
+
+    @model_validator(mode="after")
+    def _extra_within_limits(self) -> CredentialCreate:
+        check_freeform(self.model_extra or {})  # the provider's own fields are free-form
+        return self
 
 
 class CredentialOut(BaseModel):

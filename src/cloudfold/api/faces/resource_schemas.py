@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from cloudfold.db.models import Resource
+from cloudfold.domain.inputs import FreeForm, PlainText, StrMap
 from cloudfold.domain.inventory import COMPUTE, vmid_of
 from cloudfold.drivers.base import KINDS
 
@@ -35,23 +36,23 @@ class ResourceOut(BaseModel):  # seed 001
 
 
 class ResourceCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=300)
+    name: PlainText = Field(min_length=1, max_length=300)
     resource_type: Kind
     provider_id: str | None = Field(default=None, description="Registered provider it lives in (optional)")
-    external_id: str | None = Field(default=None, max_length=300)
-    region: str | None = Field(default=None, max_length=64)
-    status: str | None = Field(default=None, max_length=32)
-    metadata: dict[str, Any] | None = None
-    tags: dict[str, str] | None = None
+    external_id: PlainText | None = Field(default=None, max_length=300)
+    region: PlainText | None = Field(default=None, max_length=64)
+    status: PlainText | None = Field(default=None, max_length=32)
+    metadata: FreeForm | None = None
+    tags: StrMap | None = None
     cost_per_hour: float | None = Field(default=None, ge=0)
 
 
 class ResourceUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=300)
-    region: str | None = Field(default=None, max_length=64)
-    status: str | None = Field(default=None, max_length=32)
-    metadata: dict[str, Any] | None = None
-    tags: dict[str, str] | None = None
+    name: PlainText | None = Field(default=None, min_length=1, max_length=300)
+    region: PlainText | None = Field(default=None, max_length=64)
+    status: PlainText | None = Field(default=None, max_length=32)
+    metadata: FreeForm | None = None
+    tags: StrMap | None = None
     cost_per_hour: float | None = Field(default=None, ge=0)
 
 

@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cloudfold.db.base import Base, UTCDateTime, utcnow
+from cloudfold.db.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 
 
 class Account(Base):
     __tablename__ = "accounts"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     # seed 002 (/credentials) shows integer ids, seed 001 (/api/providers) string ids it chooses
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

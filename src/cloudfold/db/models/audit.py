@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cloudfold.db.base import Base, UTCDateTime, utcnow
+from cloudfold.db.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 
 
 class AuditEvent(Base):
@@ -17,6 +17,7 @@ class AuditEvent(Base):
         Index("ix_audit_events_time", "time"),
         Index("ix_audit_events_actor_user_id_time", "actor_user_id", "time"),
         Index("ix_audit_events_result", "result"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -7,11 +7,12 @@ from datetime import datetime
 from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cloudfold.db.base import Base, UTCDateTime, utcnow
+from cloudfold.db.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     recipient: Mapped[str] = mapped_column(String(320), index=True)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cloudfold.db.base import Base, UTCDateTime, utcnow
+from cloudfold.db.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 from cloudfold.db.models.accounts import Account
 
 
@@ -22,6 +22,7 @@ class Resource(Base):
         Index("ix_resources_updated_at", "updated_at"),
         Index("ix_resources_kind_region", "kind", "region"),
         Index("ix_resources_account_seen", "account_id", "sync_generation"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -51,6 +52,7 @@ class Resource(Base):
 
 class ResourceAction(Base):
     __tablename__ = "resource_actions"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), index=True)

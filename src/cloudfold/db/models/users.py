@@ -7,11 +7,12 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cloudfold.db.base import Base, UTCDateTime, UuidStr, new_uuid, utcnow
+from cloudfold.db.base import NEVER_REUSE_IDS, Base, UTCDateTime, UuidStr, new_uuid, utcnow
 
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     # seed 002 shows integer ids, seed 003 uuids: the faces pick which one they show.
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -10,6 +10,7 @@ publish, what the host can give), and a container whose start fails is removed a
 from __future__ import annotations
 
 import shlex
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from cloudfold.errors import BadRequest, Conflict
 
 STATUS_ACTIONS = {"running": "start", "stopped": "stop"}
 MIN_MEMORY_MB = 6  # the engines refuse less
+ANY_PORT = 0  # a host port of 0: any free port
 
 
 @dataclass
@@ -61,7 +63,8 @@ class Plan:
 
 
 def parse_ports(value: str | list[str] | None) -> list[tuple[int, int, str]]:
-    """"80:80", "8080:80/tcp", "53/udp" or a list (or comma-separated string) of them."""
+    """"80:80", "8080:80/tcp", "53/udp" or a list (or comma-separated string) of them; host
+    port 0 ("0:80") is any free port (`_pick_ports`)."""
     items = value.split(",") if isinstance(value, str) else list(value or [])
     out = []
     for item in (i.strip() for i in items if i.strip()):
@@ -71,10 +74,11 @@ def parse_ports(value: str | list[str] | None) -> list[tuple[int, int, str]]:
             pair = (int(host or inner), int(inner))
         except ValueError:
             raise BadRequest(f"port {item!r} is not HOST:CONTAINER[/tcp|udp]") from None
-        if not all(1 <= p <= 65535 for p in pair) or (proto or "tcp") not in ("tcp", "udp"):
-            raise BadRequest(f"port {item!r}: ports are 1-65535 and the protocol tcp or udp")
+        if not (0 <= pair[0] <= 65535 and 1 <= pair[1] <= 65535) or (proto or "tcp") not in ("tcp", "udp"):
+            raise BadRequest(f"port {item!r}: ports are 1-65535 (host port 0: any free one) "
+                             "and the protocol tcp or udp")
         out.append((*pair, proto or "tcp"))
-    hosts = [(h, p) for h, _, p in out]
+    hosts = [(h, p) for h, _, p in out if h != ANY_PORT]
     if len(set(hosts)) != len(hosts):
         raise BadRequest("the same host port is published twice")
     return out
@@ -107,16 +111,54 @@ def _mounts(cloud: Cloud, wanted: list[dict[str, str]]) -> dict[str, str]:
     return mounts
 
 
+def _published(cloud: Cloud, account_id: int) -> set[tuple[int, str]]:
+    """(host port, protocol) of every live instance on the account."""
+    return {(x[0], x[2]) for other in cloud.session.scalars(core.objects("instance"))
+            if other.resource.account_id == account_id for x in other.spec.get("ports") or []}
+
+
 def _check_ports_free(cloud: Cloud, account_id: int, ports: list[tuple[int, int, str]]) -> None:
-    wanted = {(h, p) for h, _, p in ports}
-    if not wanted:
-        return
-    for other in cloud.session.scalars(core.objects("instance")):
-        if other.resource.account_id != account_id:
-            continue
-        clash = wanted & {(h, p) for h, _, p in (tuple(x) for x in other.spec.get("ports") or [])}
-        if clash:
-            raise Conflict(quotas.NOT_AVAILABLE)  # the same answer as a port taken on the host
+    wanted = {(h, p) for h, _, p in ports if h != ANY_PORT}
+    if wanted and wanted & _published(cloud, account_id):
+        raise Conflict(quotas.NOT_AVAILABLE)  # the same answer as a port taken on the host
+
+
+def _free_on_host(ip: str, port: int, proto: str) -> bool:
+    kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+    with socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, kind) as s:
+        try:
+            s.bind((ip, port))
+        except OSError:
+            return False
+    return True
+
+
+def _pick_ports(cloud: Cloud, account_id: int, ports: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Host port 0 is any free port: for a member, the first one of the range they may publish
+    that no instance publishes and nothing on this host holds (none left: 409); for an admin
+    the engine picks, and the record takes the engine's choice (`_chosen_ports`)."""
+    if all(h != ANY_PORT for h, _, _ in ports) or not quotas.enforced(cloud.principal):
+        return ports
+    taken = _published(cloud, account_id) | {(h, p) for h, _, p in ports}
+    picked = []
+    for host, inner, proto in ports:
+        if host == ANY_PORT:
+            host = next((x for x in cloud.settings.publish_ports if (x, proto) not in taken
+                         and _free_on_host(cloud.settings.local_publish_ip, x, proto)), None)
+            if host is None:
+                raise Conflict(quotas.NOT_AVAILABLE)
+            taken.add((host, proto))
+        picked.append((host, inner, proto))
+    return picked
+
+
+def _chosen_ports(ports: list[list], found: Discovered) -> list[list]:
+    """The planned ports with each host port 0 replaced by the one the engine bound."""
+    bound = {}
+    for entry in found.metadata.get("ports") or []:  # "127.0.0.1:41234->80/tcp"
+        address, _, inner = entry.partition("->")
+        bound.setdefault(inner, int(address.rpartition(":")[2]))
+    return [[bound.get(f"{c}/{p}", h) if h == ANY_PORT else h, c, p] for h, c, p in ports]
 
 
 def _check_capacity(driver, launch: Launch) -> None:
@@ -132,7 +174,7 @@ def plan(cloud: Cloud, launch: Launch, object_id: str | None = None) -> Plan:
     host can give, the image on the engine); raises the refusal, else returns the plan."""
     vpc, subnet = _placement(cloud, launch)
     account = subnet.resource.account if subnet is not None else core.local_account(cloud)
-    ports = parse_ports(launch.ports)
+    ports = _pick_ports(cloud, account.id, parse_ports(launch.ports))
     quotas.check_publish(cloud.settings, cloud.principal, (h for h, _, _ in ports))
     mounts = _mounts(cloud, launch.volumes)
     _check_ports_free(cloud, account.id, ports)
@@ -193,6 +235,11 @@ def build(cloud: Cloud, plan: Plan, name: str, reserved: CloudObject | None = No
             f"Container engine unreachable during the create: {half_made}. The instance {obj.id} is kept with "
             "status 'error' and its container may still be on the engine: delete the instance once the engine "
             "answers again")
+    ports = _chosen_ports(plan.spec["ports"], found)
+    if ports != plan.spec["ports"]:
+        plan.spec["ports"] = ports
+        if reserved is not None:
+            reserved.spec = {**reserved.spec, "ports": ports}
     if edge is not None and plan.vpc.spec.get("edge") != edge:
         plan.vpc.spec = {**plan.vpc.spec, "edge": edge}  # stored with the instance; the VPC's delete removes it
     undo = core.remover(cloud, plan.account, provision.remove_container, found.external_id)

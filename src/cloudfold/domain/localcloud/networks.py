@@ -11,6 +11,7 @@ each other, whoever owns them, since all subnets share one engine host.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from ipaddress import IPv4Network
 
 from cloudfold import rfc1918
@@ -20,7 +21,9 @@ from cloudfold.domain.localcloud import core
 from cloudfold.domain.localcloud.core import Cloud
 from cloudfold.drivers.base import Discovered
 from cloudfold.drivers.local import provision
-from cloudfold.errors import BadRequest, Conflict
+from cloudfold.errors import BadRequest, CloudfoldError, Conflict
+
+log = logging.getLogger("cloudfold.localcloud")
 
 SMALLEST_VPC, LARGEST_VPC, SMALLEST_SUBNET = 28, 16, 29
 
@@ -43,6 +46,18 @@ def _first_free(candidates, taken: list[IPv4Network]) -> IPv4Network | None:
     return next((c for c in candidates if not any(c.overlaps(t) for t in taken)), None)
 
 
+def _engine_ranges(cloud: Cloud, account) -> list[IPv4Network]:
+    """Ranges the engine's networks already use (an automatic VPC range skips them, so its
+    subnets never clash on the engine). An engine that does not answer adds none: the VPC is
+    only a range until its first subnet, whose create then reports the engine."""
+    try:
+        with core.engine(cloud, account) as driver:
+            return provision.network_ranges(driver)
+    except CloudfoldError as exc:  # unreachable (503) or erring (502): the range is still cloudfold's to give
+        log.warning("the automatic VPC range cannot skip the engine's networks: %s", exc.message)
+        return []
+
+
 # -- VPCs ------------------------------------------------------------------------------
 
 def create_vpc(cloud: Cloud, name: str, cidr_block: str | None = None) -> CloudObject:
@@ -60,7 +75,7 @@ def create_vpc(cloud: Cloud, name: str, cidr_block: str | None = None) -> CloudO
     else:
         pool = ipaddress.IPv4Network(cloud.settings.local_vpc_pool)
         prefix = max(cloud.settings.local_vpc_prefix, pool.prefixlen)
-        net = _first_free(pool.subnets(new_prefix=prefix), taken)
+        net = _first_free(pool.subnets(new_prefix=prefix), taken + _engine_ranges(cloud, account))
         if net is None:
             raise Conflict(f"The VPC address pool {pool} is used up; give a cidr_block")
     object_id = core.new_id()

@@ -101,6 +101,21 @@ def _range_taken(driver: LocalDriver, cidr: str) -> bool:
     return False
 
 
+def network_ranges(driver: LocalDriver) -> list[ipaddress.IPv4Network]:
+    """The IPv4 ranges of every network on the engine, whoever made it (the engine itself,
+    another cloudfold, networks left from an earlier install)."""
+    ranges = []
+    for network in driver._call(driver.client.api.networks) or []:
+        for config in (network.get("IPAM") or {}).get("Config") or []:
+            try:
+                net = ipaddress.ip_network(config.get("Subnet") or "", strict=False)
+            except ValueError:
+                continue
+            if net.version == 4:
+                ranges.append(net)
+    return ranges
+
+
 def ensure_edge_network(driver: LocalDriver, name: str, vpc_object_id: str) -> None:
     """Make the VPC's edge network unless it is there (the engine picks its address range)."""
     api = driver.client.api
@@ -213,7 +228,7 @@ def create_container(driver: LocalDriver, spec: ContainerSpec) -> Discovered:
     start fails is removed again, or, when the engine is gone by then, named by ``HalfMade``."""
     api = driver.client.api
     _ensure_image(driver, spec.image)
-    bindings = {f"{c}/{proto}": (spec.publish_ip, h) for h, c, proto in spec.ports}
+    bindings = {f"{c}/{proto}": (spec.publish_ip, h or None) for h, c, proto in spec.ports}  # 0/None: any
     host_config = api.create_host_config(
         port_bindings=bindings or None,
         binds={vol: {"bind": path, "mode": "rw"} for vol, path in spec.mounts.items()} or None,

@@ -15,7 +15,7 @@ chain this revision after any such rebuild, or have the rebuild re-create them (
 functions here render them).
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 import sqlalchemy as sa
 from alembic import op
@@ -23,7 +23,7 @@ from alembic import op
 from cloudfold.db.json_label import INDEXED, postgresql_sql, sqlite_sql
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

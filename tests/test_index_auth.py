@@ -1,0 +1,61 @@
+"""The `/` index shows every route's real authentication, derived from its dependency tree:
+checked against the app for every route it lists. Anonymous callers get 401 exactly where it
+says a credential is needed; a viewer's read-only key gets 403 where it says write or admin,
+and a member's where it says admin."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+STRENGTH = {"none": 0, "authenticated": 1, "read": 1, "write": 2, "admin": 3}
+SCOPES = {"viewer": 1, "member": 2}
+
+
+def endpoints(client) -> list[dict]:
+    body = client.get("/").json()
+    return [e for f in body["families"] for e in f["endpoints"]]
+
+
+def call(client, endpoint: dict, headers: dict[str, str] | None = None):
+    path = re.sub(r"\{[^}]+\}", "1", endpoint["path"])
+    method = endpoint["method"]
+    body = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
+    return client.request(method, path, headers=headers or {}, **body)
+
+
+def test_every_route_has_a_known_auth(client):
+    found = endpoints(client)
+    assert len(found) > 50
+    assert {e["auth"] for e in found} <= set(STRENGTH)
+    by_route = {(e["method"], e["path"]): e["auth"] for e in found}
+    # a scope required only inside a face's own dependency (the local cloud's `cloud(...)`)
+    assert by_route[("POST", "/instances")] == "write" and by_route[("GET", "/vpcs")] == "read"
+    assert by_route[("POST", "/api/containers")] == "admin"
+    assert by_route[("POST", "/auth/logout")] == "authenticated"
+    assert by_route[("GET", "/health/live")] == "none" and by_route[("POST", "/auth/signup")] == "none"
+
+
+def test_anonymous_callers_get_401_exactly_where_the_index_says(client):
+    wrong = []
+    for e in endpoints(client):
+        status = call(client, e).status_code
+        if (status == 401) != (e["auth"] != "none"):
+            wrong.append((e["method"], e["path"], e["auth"], status))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("role", ["viewer", "member"])
+def test_scoped_callers_get_403_exactly_where_the_index_asks_more(client, make_account, role):
+    account = make_account(role)
+    wrong = []
+    last = lambda e: e["path"] == "/auth/logout"  # noqa: E731  (it ends the session the others use)
+    for e in sorted(endpoints(client), key=last):
+        if e["auth"] == "none":
+            continue
+        status = call(client, e, account.headers).status_code
+        refused = STRENGTH[e["auth"]] > SCOPES[role]
+        if status == 401 or (refused and status != 403):
+            wrong.append((e["method"], e["path"], e["auth"], status))
+    assert wrong == []
