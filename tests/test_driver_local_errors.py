@@ -104,3 +104,18 @@ def test_one_translation_for_every_driver_error(raised, code):
     raised.upstream = "the provider's own words"
     error = translate(raised, "Container engine")
     assert error.code == code and "the provider's own words" not in error.message
+
+
+def test_an_answer_that_is_not_json_is_an_upstream_error(driver):
+    """Podman answers `stats` of a container it is removing with an empty body: an upstream
+    error (the caller skips that sample), never a JSONDecodeError that ends the request in a 500."""
+    import json
+
+    from cloudfold.drivers.base import UpstreamError
+
+    def empty_answer():
+        return json.loads("")
+
+    with pytest.raises(UpstreamError) as caught:
+        driver.call(empty_answer)
+    assert "unreadable answer" in str(caught.value)

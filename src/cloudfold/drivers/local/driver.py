@@ -163,6 +163,8 @@ class LocalDriver(Driver):
             raise DriverUnavailable(f"container engine unreachable: {exc}") from exc
         except APIError as exc:
             raise classify(exc) from exc
+        except ValueError as exc:  # an answer that is not JSON (Podman sends an empty one for a container it is removing)
+            raise UpstreamError("container engine: unreadable answer", upstream=str(exc)) from exc
         except DockerException as exc:  # not an answer of the engine's: a transport failure, or the SDK's own
             if isinstance(exc.__context__, (OSError, RequestsConnectionError)):
                 raise DriverUnavailable(f"container engine unreachable: {type(exc.__context__).__name__}") from exc
