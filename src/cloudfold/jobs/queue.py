@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloudfold.domain import tasks
+from cloudfold.domain import tasks, workers
 from cloudfold.jobs.registry import JobContext, registered
 from cloudfold.settings import Settings
 
@@ -55,7 +55,7 @@ class InProcessQueue:
         if registered(name) is None:
             raise KeyError(f"no job named {name!r}")
         with self._sessions() as session:
-            task_id = tasks.create(session, name, payload or {}, owner_id).id
+            task_id = tasks.create(session, name, payload or {}, owner_id, workers.PROCESS).id
         self._submit(task_id)
         return task_id
 
@@ -65,8 +65,9 @@ class InProcessQueue:
     def start(self) -> None:
         self._pool = ThreadPoolExecutor(self._settings.job_workers, thread_name_prefix="cloudfold-job")
         with self._sessions() as session:
-            interrupted = tasks.fail_interrupted(session)
-            pending = tasks.pending_ids(session)
+            workers.heartbeat(session)
+            interrupted = tasks.fail_interrupted(session) + workers.take_over(session, self._settings)["tasks"]
+            pending = tasks.pending_ids(session, workers.PROCESS)
         if interrupted:
             log.warning("%d task(s) were running when the last process stopped; marked failed", interrupted)
         for task_id in pending:
@@ -74,11 +75,14 @@ class InProcessQueue:
         self._stop.clear()
         self._scheduler = threading.Thread(target=self._schedule, name="cloudfold-scheduler", daemon=True)
         self._scheduler.start()
+        self._beats = threading.Thread(target=self._heartbeat, name="cloudfold-heartbeat", daemon=True)
+        self._beats.start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._scheduler is not None:
-            self._scheduler.join(timeout=5)
+        for thread in (self._scheduler, getattr(self, "_beats", None)):
+            if thread is not None:
+                thread.join(timeout=5)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -91,7 +95,7 @@ class InProcessQueue:
 
     def _run(self, task_id: str) -> None:
         with self._sessions() as session:
-            task = tasks.claim(session, task_id)
+            task = tasks.claim(session, task_id, workers.PROCESS)
         if task is None:
             return
         fn = registered(task.name)
@@ -107,6 +111,21 @@ class InProcessQueue:
             return
         with self._sessions() as session:
             tasks.finish(session, task_id, result=result)
+
+    def _heartbeat(self) -> None:
+        """Keep this process's heartbeat fresh, and take over from dead processes now and then."""
+        import time
+
+        next_takeover = time.monotonic() + self._settings.worker_stale_seconds
+        while not self._stop.wait(self._settings.worker_heartbeat_seconds):
+            try:
+                with self._sessions() as session:
+                    workers.heartbeat(session)
+                    if time.monotonic() >= next_takeover:
+                        next_takeover = time.monotonic() + self._settings.worker_stale_seconds
+                        workers.take_over(session, self._settings)
+            except Exception:
+                log.exception("heartbeat failed")
 
     def _schedule(self) -> None:
         import time

@@ -10,6 +10,7 @@ from cloudfold.db.models.quotas import QuotaDefault, QuotaOverride
 from cloudfold.db.models.resources import Resource, ResourceAction, SettingValue
 from cloudfold.db.models.tasks import Task, TaskLog
 from cloudfold.db.models.users import ApiKey, PasswordResetToken, User
+from cloudfold.db.models.workers import Worker
 
 __all__ = [
     "Account",
@@ -29,4 +30,5 @@ __all__ = [
     "Task",
     "TaskLog",
     "User",
+    "Worker",
 ]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import new_uuid, utcnow
 from cloudfold.db.models import Account, CloudObject, Resource
-from cloudfold.domain import accounts, audit, events, policy, quotas
+from cloudfold.domain import accounts, audit, events, policy, quotas, workers
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers.base import Discovered, DriverError, DriverUnavailable
 from cloudfold.drivers.local.driver import LocalDriver
@@ -81,6 +81,7 @@ def engine(cloud: Cloud, account: Account) -> Iterator[LocalDriver]:
     try:
         with accounts.driver(account, cloud.box, cloud.settings) as driver:
             driver.acting_for = cloud.principal.user_uuid if cloud.principal else None  # the owner label
+            driver.made_by = workers.PROCESS  # the worker label (the reconciler leaves live work alone)
             yield driver
     except DriverUnavailable as exc:
         raise ServiceUnavailable(f"Container engine unreachable: {exc}") from exc
@@ -176,7 +177,9 @@ def reserve(cloud: Cloud, account: Account, kind: str, resource_kind: str, *, ob
             subnet_id: str | None = None) -> CloudObject:
     """Store an object before its engine object exists (status `creating`), with its audit
     event: its inventory id (seed 004's vmid) can be answered at once. It is `manual` until
-    `complete`, so no sync or live read marks it vanished meanwhile."""
+    `complete`, so no sync or live read marks it vanished meanwhile. It names this process
+    (`worker_id`) until then: when the process dies first, the reconciler finishes or rolls
+    it back (domain/localcloud/reconcile.py) — intent before effect."""
     session = cloud.session
     row = Resource(account_id=account.id, provider=account.provider_type, kind=resource_kind,
                    external_id=f"{PENDING}{object_id}", name=engine_name, status="creating", region=account.region,
@@ -184,7 +187,7 @@ def reserve(cloud: Cloud, account: Account, kind: str, resource_kind: str, *, ob
     session.add(row)
     session.flush()
     obj = CloudObject(id=object_id, resource_id=row.id, kind=kind, name=name, owner_id=cloud.principal.user_id,
-                      vpc_id=vpc_id, subnet_id=subnet_id, spec=spec)
+                      vpc_id=vpc_id, subnet_id=subnet_id, spec=spec, worker_id=workers.PROCESS)
     session.add(obj)
     audit.record(session, cloud.ctx, f"{kind}.create", target=f"{kind}:{object_id}",
                  detail={"name": name, "resource_id": row.id, "via": via,
@@ -209,6 +212,7 @@ def complete(cloud: Cloud, obj: CloudObject, found: Discovered, undo: Callable[[
                                                                      found.metadata, found.tags)
         row.region = found.region or row.region
         row.manual, row.vanished = False, False
+        obj.worker_id = None
         session.commit()
     except Exception:
         session.rollback()
@@ -228,10 +232,25 @@ def abandon(cloud: Cloud, obj: CloudObject, error: str) -> None:
     session.rollback()
     row = obj.resource
     row.status, row.vanished, row.updated_at = "error", True, utcnow()
+    obj.worker_id = None
     audit.record(session, cloud.ctx, f"{obj.kind}.create", target=f"{obj.kind}:{obj.id}", result=audit.FAILED,
                  detail={"name": obj.name, "resource_id": row.id, "error": error})
     session.commit()
     cloud.bus.publish(events.resource_change("vanished", row, via=f"{obj.kind}s"))
+
+
+def discard(cloud: Cloud, obj: CloudObject, error: str) -> None:
+    """A reserved record whose engine object could not be made, and whose id nobody was given
+    (seed 003 answers the record only once it is made): dropped, the failure audited."""
+    session = cloud.session
+    session.rollback()
+    row = obj.resource
+    audit.record(session, cloud.ctx, f"{obj.kind}.create", target=f"{obj.kind}:{obj.id}", result=audit.FAILED,
+                 detail={"name": obj.name, "resource_id": row.id, "error": error})
+    session.delete(obj)
+    session.delete(row)
+    session.commit()
+    cloud.bus.publish(events.resource_change("delete", row, via=f"{obj.kind}s"))
 
 
 def forget(cloud: Cloud, obj: CloudObject) -> None:

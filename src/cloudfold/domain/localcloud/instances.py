@@ -215,9 +215,18 @@ def claim(cloud: Cloud, plan: Plan) -> None:
 
 
 def create(cloud: Cloud, launch: Launch) -> CloudObject:
+    """Plan, count against quotas, record the intent (`reserve`, before the engine is asked),
+    then make it; a create that fails drops the record again (its id was never answered)."""
     planned = plan(cloud, launch)
     claim(cloud, planned)
-    return build(cloud, planned, launch.name)
+    reserved = reserve(cloud, planned, launch.name, "POST /instances")
+    try:
+        return build(cloud, planned, launch.name, reserved=reserved)
+    except core.KeptHalfMade:
+        raise
+    except Exception as exc:
+        core.discard(cloud, reserved, str(getattr(exc, "message", None) or exc))
+        raise
 
 
 def list_mine(cloud: Cloud) -> list[CloudObject]:
