@@ -170,20 +170,24 @@ def record(cloud: Cloud, account: Account, kind: str, resource_kind: str, found:
 
 
 PENDING = "pending:"  # the external id of a reserved record until its engine object exists
+ANSWERED = "reserved_answered"  # in a reserved record's meta: its id was answered before it was made
 
 
 def reserve(cloud: Cloud, account: Account, kind: str, resource_kind: str, *, object_id: str, name: str,
-            engine_name: str, spec: dict[str, Any], via: str, vpc_id: str | None = None,
+            engine_name: str, spec: dict[str, Any], via: str, answered: bool, vpc_id: str | None = None,
             subnet_id: str | None = None) -> CloudObject:
     """Store an object before its engine object exists (status `creating`), with its audit
     event: its inventory id (seed 004's vmid) can be answered at once. It is `manual` until
     `complete`, so no sync or live read marks it vanished meanwhile. It names this process
     (`worker_id`) until then: when the process dies first, the reconciler finishes or rolls
-    it back (domain/localcloud/reconcile.py) — intent before effect."""
+    it back (domain/localcloud/reconcile.py) — intent before effect. ``answered``: whether
+    the caller is given the record's id before it is made (seed 004's vmid): only such a
+    record is finished by the reconciler; one nobody was told of is rolled back, so a retry
+    of the request makes the object once."""
     session = cloud.session
     row = Resource(account_id=account.id, provider=account.provider_type, kind=resource_kind,
                    external_id=f"{PENDING}{object_id}", name=engine_name, status="creating", region=account.region,
-                   meta={}, tags={}, manual=True, owner_id=cloud.principal.user_id)
+                   meta={ANSWERED: answered}, tags={}, manual=True, owner_id=cloud.principal.user_id)
     session.add(row)
     session.flush()
     obj = CloudObject(id=object_id, resource_id=row.id, kind=kind, name=name, owner_id=cloud.principal.user_id,

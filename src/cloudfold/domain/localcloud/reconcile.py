@@ -6,10 +6,12 @@ Every object cloudfold makes on an engine is recorded first (`core.reserve`: own
 `creating`, the process making it) and carries its record's id (`cloudfold.id`) and its
 owner's uuid (`cloudfold.owner`) on the engine. So, per active local account:
 
-- a reserved record whose process is dead (domain/workers.py) is finished when the engine has
-  its object (running, or made as asked) — the record completed, with its owner, any twin a
-  sync or live read made meanwhile dropped — and else rolled back: a half-made object is
-  removed, the record kept as `error`/vanished (`core.abandon`), never left `creating`;
+- a reserved record whose process is dead (domain/workers.py) is finished when its id was
+  answered (seed 004's vmid) and the engine has its object (running, or made as asked) — the
+  record completed, with its owner, any twin a sync or live read made meanwhile dropped — and
+  else rolled back: the engine object removed, the record kept as `error`/vanished
+  (`core.abandon`) when its id was answered, dropped when it was not (seed 003's POST
+  /instances answers the record once made: its retry makes it again, once); never left `creating`;
 - an engine object labelled with a record id that no longer exists, with the uuid of a user
   of this installation, and made by a process that is no longer alive (`cloudfold.worker`:
   a live one may be about to store its record), is removed (the record was deleted, or never
@@ -51,14 +53,17 @@ def _finish(cloud: core.Cloud, driver, obj: CloudObject, made: list[provision.Ma
     containers = [m for m in made if m.kind == "container" and m.object_id == obj.id]
     for extra in containers[1:]:  # never two engine objects for one record
         provision.remove_made(driver, extra)
+    answered = (obj.resource.meta or {}).get(core.ANSWERED, True)
     if containers:
         found, state = provision.inspect_container(driver, containers[0].external_id)
-        wanted_running = obj.spec.get("start", True)
-        if state.get("Running") or not wanted_running:
+        if answered and (state.get("Running") or not obj.spec.get("start", True)):
             core.complete(cloud, obj, found, undo=lambda: None)
             return "completed"
-        provision.remove_made(driver, containers[0])  # made, never set up and started: half-made
-    core.abandon(cloud, obj, ORPHAN)
+        provision.remove_made(driver, containers[0])  # half-made, or made for an id nobody was given
+    if answered:
+        core.abandon(cloud, obj, ORPHAN)  # its id names this record for good
+    else:
+        core.discard(cloud, obj, ORPHAN)  # the request's retry makes it again, once
     return "rolled back"
 
 
