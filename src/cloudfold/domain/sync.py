@@ -241,8 +241,10 @@ def sync_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
             _end_dead_holder(session, account, ctx.settings)
         if not _acquire(session, account_id, ctx.task_id, ctx.settings.sync_lock_stale_seconds):
             holder_id = session.scalar(select(Account.sync_task_id).where(Account.id == account_id))
-            holder = session.get(Task, holder_id) if holder_id else None
-            state = {"merged_into": holder_id, "status": holder.status if holder else None}
+            holder = session.get(Task, holder_id) if holder_id and holder_id != ctx.task_id else None
+            # the sync holding the lock runs again for this request (sync_requested) when it ends
+            state = {"merged_into": holder.id if holder else None, "status": holder.status if holder else None,
+                     "follow_up": True}
             ctx.log(f"another sync of this account is running ({state}); this request is merged into its follow-up")
             return state
     try:
