@@ -16,7 +16,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
@@ -85,3 +88,39 @@ def take_over(session: Session, settings: Settings) -> dict[str, int]:
         log.warning("took over from %d dead process(es): %d task(s) failed as interrupted, %d idempotency "
                     "record(s) released", gone, len(dead_tasks), idem)
     return {"workers": gone, "tasks": len(dead_tasks), "idempotency_records": idem}
+
+
+class Heartbeat:
+    """A thread keeping this process's heartbeat fresh while it works (the task queue's, or a
+    CLI command's that runs a job itself); with ``take_over``, it also ends what dead
+    processes owned every `worker_stale_seconds`."""
+
+    def __init__(self, sessions: Callable[[], Session], settings: Settings, take_over: bool = False) -> None:
+        self._sessions, self._settings, self._take_over = sessions, settings, take_over
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with self._sessions() as session:
+            heartbeat(session)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="cloudfold-heartbeat", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _run(self) -> None:
+        next_takeover = time.monotonic() + self._settings.worker_stale_seconds
+        while not self._stop.wait(self._settings.worker_heartbeat_seconds):
+            try:
+                with self._sessions() as session:
+                    heartbeat(session)
+                    if self._take_over and time.monotonic() >= next_takeover:
+                        next_takeover = time.monotonic() + self._settings.worker_stale_seconds
+                        take_over(session, self._settings)
+            except Exception:
+                log.exception("heartbeat failed")

@@ -49,6 +49,7 @@ class InProcessQueue:
         self._periodic: list[_Periodic] = []
         self._stop = threading.Event()
         self._scheduler: threading.Thread | None = None
+        self._heartbeat = workers.Heartbeat(sessions, settings, take_over=True)
 
     # -- the interface -------------------------------------------------------------
     def enqueue(self, name: str, payload: dict[str, Any] | None = None, owner_id: int | None = None) -> str:
@@ -64,8 +65,8 @@ class InProcessQueue:
 
     def start(self) -> None:
         self._pool = ThreadPoolExecutor(self._settings.job_workers, thread_name_prefix="cloudfold-job")
+        self._heartbeat.start()
         with self._sessions() as session:
-            workers.heartbeat(session)
             interrupted = tasks.fail_interrupted(session) + workers.take_over(session, self._settings)["tasks"]
             pending = tasks.pending_ids(session, workers.PROCESS)
         if interrupted:
@@ -75,14 +76,12 @@ class InProcessQueue:
         self._stop.clear()
         self._scheduler = threading.Thread(target=self._schedule, name="cloudfold-scheduler", daemon=True)
         self._scheduler.start()
-        self._beats = threading.Thread(target=self._heartbeat, name="cloudfold-heartbeat", daemon=True)
-        self._beats.start()
 
     def stop(self) -> None:
         self._stop.set()
-        for thread in (self._scheduler, getattr(self, "_beats", None)):
-            if thread is not None:
-                thread.join(timeout=5)
+        if self._scheduler is not None:
+            self._scheduler.join(timeout=5)
+        self._heartbeat.stop()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -111,21 +110,6 @@ class InProcessQueue:
             return
         with self._sessions() as session:
             tasks.finish(session, task_id, result=result)
-
-    def _heartbeat(self) -> None:
-        """Keep this process's heartbeat fresh, and take over from dead processes now and then."""
-        import time
-
-        next_takeover = time.monotonic() + self._settings.worker_stale_seconds
-        while not self._stop.wait(self._settings.worker_heartbeat_seconds):
-            try:
-                with self._sessions() as session:
-                    workers.heartbeat(session)
-                    if time.monotonic() >= next_takeover:
-                        next_takeover = time.monotonic() + self._settings.worker_stale_seconds
-                        workers.take_over(session, self._settings)
-            except Exception:
-                log.exception("heartbeat failed")
 
     def _schedule(self) -> None:
         import time
