@@ -167,7 +167,7 @@ class Drive:
                                          headers={"Idempotency-Key": retry.key}), "POST /instances")
 
     def create_container(self) -> None:
-        body = {"hostname": f"crash-{uuid.uuid4().hex[:6]}", "template": self.template, "cores": 1, "memory": 64,
+        body = {"hostname": f"ct-crash-{uuid.uuid4().hex[:6]}", "template": self.template, "cores": 1, "memory": 64,
                 "swap": 32, "start": self.rng.random() < 0.7}
         # seed 004's create needs the admin scope
         self._fire(lambda: self.rig.call("POST", "/api/containers", self.admin, json=body), "POST /api/containers")
@@ -175,13 +175,16 @@ class Drive:
     def delete_container(self) -> None:
         r = self.rig.call("GET", "/api/containers", self.admin, timeout=10)
         rows = r.json().get("containers", []) if r.status_code == 200 else []
-        rows = [c for c in rows if str(c.get("name", "")).startswith("crash-") and c.get("status") != "creating"]
+        # seed 004's own (an admin sees every container, the member's instances too)
+        rows = [c for c in rows if str(c.get("name", "")).startswith("ct-crash-") and c.get("status") != "creating"]
         if rows:
             vmid = self.rng.choice(rows)["vmid"]
             self._fire(lambda: self.rig.call("DELETE", f"/api/containers/{vmid}", self.admin), "DELETE /api/containers")
 
     def delete_one(self) -> None:
-        live = [i for i in self._instances() if i.get("status") not in ("terminated", "creating")]
+        retried = {r.name for r in self.retries}  # those must still exist after their retry
+        live = [i for i in self._instances() if i.get("status") not in ("terminated", "creating")
+                and i["name"] not in retried]
         if live:
             victim = self.rng.choice(live)
             self._fire(lambda: self.rig.call("DELETE", f"/instances/{victim['id']}", self.member), "DELETE /instances")

@@ -72,9 +72,18 @@ class IdempotencyMiddleware:
         status: int | None = None
         kept_headers: list[list[str]] = []
         chunks: list[bytes] = []
+        settled = False
 
         async def replay_receive() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
+
+        async def settle() -> None:
+            nonlocal settled
+            settled = True
+            keep = status is not None and status < 500 and status != 429
+            sealed = runtime.secretbox.seal_bytes(b"".join(chunks)) if keep else None
+            await anyio.to_thread.run_sync(_settle, sessions, principal, key, status if keep else None,
+                                           kept_headers, sealed)
 
         async def capture_send(message: Message) -> None:
             nonlocal status, kept_headers
@@ -84,15 +93,15 @@ class IdempotencyMiddleware:
                                 for k, v in message.get("headers", []) if k.lower() not in REPLAY_SKIP]
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await settle()  # stored before the client has the answer: a retry right after replays it
             await send(message)
 
         try:
             await self.app(scope, replay_receive, capture_send)
         finally:
-            keep = status is not None and status < 500 and status != 429
-            sealed = runtime.secretbox.seal_bytes(b"".join(chunks)) if keep else None
-            await anyio.to_thread.run_sync(_settle, sessions, principal, key, status if keep else None,
-                                           kept_headers, sealed)
+            if not settled:
+                await settle()
 
 
 async def _read_body(receive: Receive) -> bytes:
