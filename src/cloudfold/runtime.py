@@ -45,6 +45,7 @@ class Runtime:
         sessions = make_session_factory(engine)
         import cloudfold.domain.actions  # noqa: F401  (each import registers its jobs)
         import cloudfold.domain.localcloud.containers  # noqa: F401
+        import cloudfold.domain.localcloud.reconcile  # noqa: F401
         import cloudfold.domain.provider_jobs  # noqa: F401
         import cloudfold.domain.sync  # noqa: F401
         import cloudfold.jobs.builtin  # noqa: F401
@@ -53,6 +54,7 @@ class Runtime:
         queue.every("housekeeping", settings.housekeeping_interval_seconds)
         queue.every("inventory.sync_due", settings.schedule_tick_seconds)
         queue.every("providers.health_due", settings.schedule_tick_seconds)
+        queue.every("localcloud.reconcile", settings.reconcile_interval_seconds)
         secretbox = SecretBox.from_settings(settings)
         runtime = cls(
             settings=settings,
@@ -76,7 +78,8 @@ class Runtime:
 
             with self.sessions() as session:
                 ensure_local(session, self.settings)
-        self.queue.start()
+        self.queue.start()  # takes over from dead processes first (domain/workers.py)
+        self.queue.enqueue("localcloud.reconcile")  # then finishes what they left half-made
         self.refusals.start()
 
     def close(self) -> None:

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     housekeeping_interval_seconds: int = Field(3600, ge=1)
     schedule_tick_seconds: int = Field(15, ge=1)  # how often due syncs and health checks are looked for
     sync_lock_stale_seconds: int = Field(300, ge=1)  # a sync silent this long is presumed dead
+    # crash safety (domain/workers.py, domain/localcloud/reconcile.py): process heartbeats, and
+    # how often half-made engine objects and orphans are looked for
+    worker_heartbeat_seconds: float = Field(2.0, gt=0, le=60)
+    worker_stale_seconds: float = Field(15.0, gt=0)  # a process silent this long is presumed dead
+    reconcile_interval_seconds: int = Field(60, ge=1)
     health_degraded_ms: float = Field(1000.0, gt=0)  # a provider answering slower than this is "degraded"
     # an open WebSocket re-checks its credential this often (closed with 4401 once it no longer holds)
     ws_recheck_seconds: float = Field(5.0, gt=0, le=300)

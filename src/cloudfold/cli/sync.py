@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from cloudfold.domain import accounts, sync
+from cloudfold.domain import accounts, sync, workers
 from cloudfold.domain.context import Principal
 from cloudfold.errors import CloudfoldError
 from cloudfold.jobs.registry import JobContext
@@ -50,13 +50,15 @@ def run_sync(settings: Settings, ref: str) -> int:
             with runtime.sessions() as s2:
                 from cloudfold.domain import tasks
 
-                task = tasks.create(s2, "inventory.sync", {"account_id": account.id}, None)
+                task = tasks.create(s2, "inventory.sync", {"account_id": account.id}, None, workers.PROCESS)
         with progress_display() as progress:
             bar = progress.add_task(f"syncing {account.slug}", total=None)
             ctx = _ProgressContext(progress, bar, task_id=task.id, settings=settings, sessions=runtime.sessions,
                                    services=runtime)
+            beats = workers.Heartbeat(runtime.sessions, settings)  # killed, its sync is taken over at once
+            beats.start()
             with runtime.sessions() as session:
-                tasks.claim(session, task.id)
+                tasks.claim(session, task.id, workers.PROCESS)
             try:
                 result = sync.sync_job(ctx, {"account_id": account.id})
             except Exception as exc:  # the job recorded the failure on the account
@@ -64,6 +66,8 @@ def run_sync(settings: Settings, ref: str) -> int:
                     tasks.finish(session, task.id, error=f"{type(exc).__name__}: {exc}")
                 typer.echo(f"sync failed: {exc}", err=True)
                 return 1
+            finally:
+                beats.stop()
             with runtime.sessions() as session:
                 tasks.finish(session, task.id, result=result)
         typer.echo(f"done: {result}")

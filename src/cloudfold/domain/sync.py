@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Account, Resource, Task, User
-from cloudfold.domain import accounts, events, gone, runtime_settings, tasks
+from cloudfold.domain import accounts, events, gone, runtime_settings, tasks, workers
 from cloudfold.drivers.base import OWNER_LABEL, Discovered, DriverError
 from cloudfold.errors import CloudfoldError
 from cloudfold.jobs.registry import JobContext, job
@@ -31,17 +31,30 @@ def _lock_is_stale(account: Account, stale_after_s: int) -> bool:
             and account.sync_running_since < utcnow() - timedelta(seconds=stale_after_s))
 
 
-def request_sync(session: Session, queue, account: Account, owner_id: int | None,
-                 stale_after_s: int = 300) -> tuple[str, bool]:
-    """Start a sync of ``account``, or merge into the one pending/running. Returns (task_id, merged).
+def _end_dead_holder(session: Session, account: Account, settings) -> None:
+    """A sync task whose process is gone (domain/workers.py) or whose heartbeat has gone stale
+    can never finish: mark it failed and free the lock, now rather than after a timeout."""
+    current = session.get(Task, account.sync_task_id) if account.sync_task_id else None
+    if current is None or current.status not in (tasks.PENDING, tasks.RUNNING):
+        return
+    dead = current.worker_id is not None and not workers.alive(session, settings, current.worker_id)
+    if dead or (current.status == tasks.RUNNING and _lock_is_stale(account, settings.sync_lock_stale_seconds)):
+        tasks.finish(session, current.id, error=workers.INTERRUPTED)
+        session.execute(update(Account).where(Account.id == account.id, Account.sync_task_id == current.id)
+                        .values(sync_running_since=None))
+        session.commit()
+        session.refresh(account)
 
-    A running sync whose heartbeat has gone stale belongs to a process that died: its task is
-    marked failed and a new sync starts (and takes the lock over)."""
+
+def request_sync(session: Session, queue, account: Account, owner_id: int | None, settings) -> tuple[str, bool]:
+    """Start a sync of ``account``, or merge into the one pending/running. Returns (task_id, merged):
+    a merged request names the sync it merged into, whose task tells its state.
+
+    A sync whose process died (or whose heartbeat has gone stale) is marked failed and a new
+    sync starts (and takes the lock over)."""
+    _end_dead_holder(session, account, settings)
     if account.sync_task_id:
         current = session.get(Task, account.sync_task_id)
-        if current is not None and current.status == tasks.RUNNING and _lock_is_stale(account, stale_after_s):
-            tasks.finish(session, current.id, error="interrupted: its process stopped sending heartbeats")
-            current = session.get(Task, current.id)
         if current is not None and current.status in (tasks.PENDING, tasks.RUNNING):
             if current.status == tasks.RUNNING:
                 session.execute(update(Account).where(Account.id == account.id).values(sync_requested=True))
@@ -220,11 +233,19 @@ def _record_failure(ctx: JobContext, account_id: int, error: Exception) -> None:
 def sync_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     account_id = int(payload["account_id"])
     with ctx.sessions() as session:
-        if session.get(Account, account_id) is None:
+        account = session.get(Account, account_id)
+        if account is None:
             raise LookupError(f"account {account_id} no longer exists")
+        if account.sync_task_id != ctx.task_id:
+            _end_dead_holder(session, account, ctx.settings)
         if not _acquire(session, account_id, ctx.task_id, ctx.settings.sync_lock_stale_seconds):
-            ctx.log("another sync of this account is running; this request is merged into its follow-up")
-            return {"merged": True}
+            holder_id = session.scalar(select(Account.sync_task_id).where(Account.id == account_id))
+            holder = session.get(Task, holder_id) if holder_id and holder_id != ctx.task_id else None
+            # the sync holding the lock runs again for this request (sync_requested) when it ends
+            state = {"merged_into": holder.id if holder else None, "status": holder.status if holder else None,
+                     "follow_up": True}
+            ctx.log(f"another sync of this account is running ({state}); this request is merged into its follow-up")
+            return state
     try:
         return run_sync(ctx, account_id)
     except Exception as exc:
@@ -259,8 +280,7 @@ def sync_due_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     started = []
     with ctx.sessions() as session:
         for account in due_accounts(session, ctx.settings.sync_lock_stale_seconds):
-            task_id, merged = request_sync(session, ctx.services.queue, account, None,
-                                           ctx.settings.sync_lock_stale_seconds)
+            task_id, merged = request_sync(session, ctx.services.queue, account, None, ctx.settings)
             if not merged:
                 started.append(account.slug)
     return {"started": started}
@@ -277,8 +297,7 @@ def sync_all_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
         for account in accounts.list_for(session, viewer):
             if not account.is_active:
                 continue
-            task_id, merged = request_sync(session, ctx.services.queue, account, viewer.user_id,
-                                           ctx.settings.sync_lock_stale_seconds)
+            task_id, merged = request_sync(session, ctx.services.queue, account, viewer.user_id, ctx.settings)
             started[account.slug] = task_id
             ctx.log(f"{account.slug}: {'merged into' if merged else 'started'} task {task_id}")
     return {"syncs": started}

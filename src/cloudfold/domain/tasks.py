@@ -17,8 +17,10 @@ PENDING, RUNNING, SUCCEEDED, FAILED = "pending", "running", "succeeded", "failed
 FINISHED = (SUCCEEDED, FAILED)
 
 
-def create(session: Session, name: str, payload: dict[str, Any], owner_id: int | None) -> Task:
-    task = Task(name=name, payload=payload, owner_id=owner_id, status=PENDING)
+def create(session: Session, name: str, payload: dict[str, Any], owner_id: int | None,
+           worker_id: str | None = None) -> Task:
+    """A pending task, owned by the process ``worker_id`` that will run it (domain/workers.py)."""
+    task = Task(name=name, payload=payload, owner_id=owner_id, status=PENDING, worker_id=worker_id)
     session.add(task)
     session.commit()
     return task
@@ -49,12 +51,12 @@ def set_progress(session: Session, task_id: str, fraction: float, message: str |
     session.commit()
 
 
-def claim(session: Session, task_id: str) -> Task | None:
-    """Move a pending task to running; None if another worker got it first."""
+def claim(session: Session, task_id: str, worker_id: str | None = None) -> Task | None:
+    """Move a pending task to running under the process ``worker_id``; None if another worker got it first."""
     claimed = session.execute(
         update(Task)
         .where(Task.id == task_id, Task.status == PENDING)
-        .values(status=RUNNING, started_at=utcnow())
+        .values(status=RUNNING, started_at=utcnow(), worker_id=worker_id)
     ).rowcount
     session.commit()
     return session.get(Task, task_id) if claimed else None
@@ -70,15 +72,18 @@ def finish(session: Session, task_id: str, *, result: Any = None, error: str | N
     session.commit()
 
 
-def pending_ids(session: Session) -> list[str]:
-    return list(session.scalars(select(Task.id).where(Task.status == PENDING).order_by(Task.created_at)))
+def pending_ids(session: Session, worker_id: str) -> list[str]:
+    """Pending tasks this process should run: its own, and those no process named."""
+    mine = (Task.worker_id == worker_id) | Task.worker_id.is_(None)
+    return list(session.scalars(select(Task.id).where(Task.status == PENDING, mine).order_by(Task.created_at)))
 
 
 def fail_interrupted(session: Session) -> int:
-    """Tasks left running by a process that died can never finish: mark them failed."""
+    """Tasks left running with no process named (written before processes were recorded) can
+    never finish: mark them failed. Those of a named process: `workers.take_over`."""
     n = session.execute(
         update(Task)
-        .where(Task.status == RUNNING)
+        .where(Task.status == RUNNING, Task.worker_id.is_(None))
         .values(status=FAILED, error="interrupted: the process running it stopped", finished_at=utcnow())
     ).rowcount
     session.commit()

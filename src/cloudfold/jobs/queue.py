@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloudfold.domain import tasks
+from cloudfold.domain import tasks, workers
 from cloudfold.jobs.registry import JobContext, registered
 from cloudfold.settings import Settings
 
@@ -49,13 +49,14 @@ class InProcessQueue:
         self._periodic: list[_Periodic] = []
         self._stop = threading.Event()
         self._scheduler: threading.Thread | None = None
+        self._heartbeat = workers.Heartbeat(sessions, settings, take_over=True)
 
     # -- the interface -------------------------------------------------------------
     def enqueue(self, name: str, payload: dict[str, Any] | None = None, owner_id: int | None = None) -> str:
         if registered(name) is None:
             raise KeyError(f"no job named {name!r}")
         with self._sessions() as session:
-            task_id = tasks.create(session, name, payload or {}, owner_id).id
+            task_id = tasks.create(session, name, payload or {}, owner_id, workers.PROCESS).id
         self._submit(task_id)
         return task_id
 
@@ -64,9 +65,10 @@ class InProcessQueue:
 
     def start(self) -> None:
         self._pool = ThreadPoolExecutor(self._settings.job_workers, thread_name_prefix="cloudfold-job")
+        self._heartbeat.start()
         with self._sessions() as session:
-            interrupted = tasks.fail_interrupted(session)
-            pending = tasks.pending_ids(session)
+            interrupted = tasks.fail_interrupted(session) + workers.take_over(session, self._settings)["tasks"]
+            pending = tasks.pending_ids(session, workers.PROCESS)
         if interrupted:
             log.warning("%d task(s) were running when the last process stopped; marked failed", interrupted)
         for task_id in pending:
@@ -79,6 +81,7 @@ class InProcessQueue:
         self._stop.set()
         if self._scheduler is not None:
             self._scheduler.join(timeout=5)
+        self._heartbeat.stop()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -91,7 +94,7 @@ class InProcessQueue:
 
     def _run(self, task_id: str) -> None:
         with self._sessions() as session:
-            task = tasks.claim(session, task_id)
+            task = tasks.claim(session, task_id, workers.PROCESS)
         if task is None:
             return
         fn = registered(task.name)

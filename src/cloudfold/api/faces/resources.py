@@ -59,8 +59,7 @@ def create_resource(body: ResourceCreate, request: Request, session: Session = D
 def sync_provider(provider_id: str, session: Session = Depends(get_session), runtime: Runtime = Depends(get_runtime),
                   p: Principal = Depends(require("write"))):
     account = accounts.get(session, p, provider_id)
-    task_id, merged = sync.request_sync(session, runtime.queue, account, p.user_id,
-                                        runtime.settings.sync_lock_stale_seconds)
+    task_id, merged = sync.request_sync(session, runtime.queue, account, p.user_id, runtime.settings)
     message = "Sync already under way; merged" if merged else "Sync started"
     return SyncOut(message=message, task_id=task_id, provider_id=account.slug, merged=merged)
 

@@ -1,5 +1,6 @@
-"""Idempotency-Key on POST: the same key and body get the first answer again; the same
-key with another body gets 409. Records live in the database, so every replica agrees.
+"""Idempotency-Key on POST: the same key and body (JSON compared as parsed, so key order does
+not matter) get the first answer again; the same key with another body gets 409. A record
+left in progress by a process that died (domain/workers.py) is released, so the retry runs once. Records live in the database, so every replica agrees.
 
 Keys belong to the calling user (whichever of their credentials they use), or to the
 credential or client IP when it names no user. Stored answers are encrypted (they may hold
@@ -9,6 +10,7 @@ a freshly minted API key). Answers of 5xx and 429 are not kept: the client may r
 from __future__ import annotations
 
 import hashlib
+import json
 
 import anyio
 from sqlalchemy import delete, select
@@ -20,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cloudfold.api.deps import principal_fingerprint
 from cloudfold.api.errors import error_response
 from cloudfold.db.models import IdempotencyRecord
-from cloudfold.domain import auth
+from cloudfold.domain import auth, workers
 from cloudfold.errors import CloudfoldError
 
 HEADER = "idempotency-key"
@@ -51,11 +53,12 @@ class IdempotencyMiddleware:
             _owner, runtime, headers.get("authorization"), headers.get("x-api-key"), client[0] if client else "unknown")
         request_hash = hashlib.sha256(
             b"\n".join([scope["path"].encode(), scope.get("query_string", b""),
-                        headers.get("content-type", "").encode(), body])
+                        headers.get("content-type", "").encode(), _canonical(body)])
         ).hexdigest()
         sessions = runtime.sessions
 
-        outcome, record = await anyio.to_thread.run_sync(_claim, sessions, principal, key, request_hash)
+        outcome, record = await anyio.to_thread.run_sync(_claim, sessions, runtime.settings, principal, key,
+                                                         request_hash)
         if outcome == "replay":
             await _replay(record, runtime.secretbox.open_bytes(record.body), scope, receive, send)
             return
@@ -69,9 +72,18 @@ class IdempotencyMiddleware:
         status: int | None = None
         kept_headers: list[list[str]] = []
         chunks: list[bytes] = []
+        settled = False
 
         async def replay_receive() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
+
+        async def settle() -> None:
+            nonlocal settled
+            settled = True
+            keep = status is not None and status < 500 and status != 429
+            sealed = runtime.secretbox.seal_bytes(b"".join(chunks)) if keep else None
+            await anyio.to_thread.run_sync(_settle, sessions, principal, key, status if keep else None,
+                                           kept_headers, sealed)
 
         async def capture_send(message: Message) -> None:
             nonlocal status, kept_headers
@@ -81,15 +93,15 @@ class IdempotencyMiddleware:
                                 for k, v in message.get("headers", []) if k.lower() not in REPLAY_SKIP]
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await settle()  # stored before the client has the answer: a retry right after replays it
             await send(message)
 
         try:
             await self.app(scope, replay_receive, capture_send)
         finally:
-            keep = status is not None and status < 500 and status != 429
-            sealed = runtime.secretbox.seal_bytes(b"".join(chunks)) if keep else None
-            await anyio.to_thread.run_sync(_settle, sessions, principal, key, status if keep else None,
-                                           kept_headers, sealed)
+            if not settled:
+                await settle()
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -104,15 +116,29 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(parts)
 
 
-def _claim(sessions, principal: str, key: str, request_hash: str):
+def _canonical(body: bytes) -> bytes:
+    """A JSON body as parsed (key order and spacing do not matter); any other body as sent."""
+    try:
+        return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        return body
+
+
+def _claim(sessions, settings, principal: str, key: str, request_hash: str):
     with sessions() as session:
         existing = session.scalar(select(IdempotencyRecord).where(
             IdempotencyRecord.principal == principal, IdempotencyRecord.key == key))
+        if existing is not None and existing.status_code is None and existing.worker_id is not None \
+                and not workers.alive(session, settings, existing.worker_id):
+            session.delete(existing)  # its process died mid-request: this retry runs it, once
+            session.flush()
+            existing = None
         if existing is not None:
             if existing.request_hash != request_hash:
                 return "mismatch", None
             return ("busy", None) if existing.status_code is None else ("replay", existing)
-        session.add(IdempotencyRecord(principal=principal, key=key, request_hash=request_hash))
+        session.add(IdempotencyRecord(principal=principal, key=key, request_hash=request_hash,
+                                      worker_id=workers.PROCESS))
         try:
             session.commit()
         except IntegrityError:  # a concurrent request with the same key won the race

@@ -11,6 +11,7 @@ from cloudfold.db.models.resource_counts import ResourceCount
 from cloudfold.db.models.resources import Resource, ResourceAction, SettingValue
 from cloudfold.db.models.tasks import Task, TaskLog
 from cloudfold.db.models.users import ApiKey, PasswordResetToken, User
+from cloudfold.db.models.workers import Worker
 
 __all__ = [
     "Account",
@@ -31,4 +32,5 @@ __all__ = [
     "Task",
     "TaskLog",
     "User",
+    "Worker",
 ]

@@ -22,3 +22,4 @@ class IdempotencyRecord(Base):
     headers: Mapped[list[list[str]] | None] = mapped_column(JSON, nullable=True)
     body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    worker_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # the process answering it

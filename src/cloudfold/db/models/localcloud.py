@@ -28,5 +28,7 @@ class CloudObject(Base):
     subnet_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     spec: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # while its engine object is being made: the process making it (None once made or given up)
+    worker_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
 
     resource: Mapped[Resource] = relationship(lazy="joined")

@@ -26,6 +26,7 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    worker_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)  # the process running it
 
 
 class TaskLog(Base):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import new_uuid, utcnow
 from cloudfold.db.models import Account, CloudObject, Resource
-from cloudfold.domain import accounts, audit, driver_errors, events, policy
+from cloudfold.domain import accounts, audit, driver_errors, events, policy, workers
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers.base import Discovered
 from cloudfold.drivers.local.driver import LocalDriver
@@ -79,6 +79,7 @@ def engine(cloud: Cloud, account: Account) -> Iterator[LocalDriver]:
     400 for a missing image, 409 for a taken port or an address range the engine already uses)."""
     with driver_errors.translated("Container engine"), accounts.driver(account, cloud.box, cloud.settings) as driver:
         driver.acting_for = cloud.principal.user_uuid if cloud.principal else None  # the owner label
+        driver.made_by = workers.PROCESS  # the worker label (the reconciler leaves live work alone)
         yield driver
 
 
@@ -153,22 +154,28 @@ def record(cloud: Cloud, account: Account, kind: str, resource_kind: str, found:
 
 
 PENDING = "pending:"  # the external id of a reserved record until its engine object exists
+ANSWERED = "reserved_answered"  # in a reserved record's meta: its id was answered before it was made
 
 
 def reserve(cloud: Cloud, account: Account, kind: str, resource_kind: str, *, object_id: str, name: str,
-            engine_name: str, spec: dict[str, Any], via: str, vpc_id: str | None = None,
+            engine_name: str, spec: dict[str, Any], via: str, answered: bool, vpc_id: str | None = None,
             subnet_id: str | None = None) -> CloudObject:
     """Store an object before its engine object exists (status `creating`), with its audit
     event: its inventory id (seed 004's vmid) can be answered at once. It is `manual` until
-    `complete`, so no sync or live read marks it vanished meanwhile."""
+    `complete`, so no sync or live read marks it vanished meanwhile. It names this process
+    (`worker_id`) until then: when the process dies first, the reconciler finishes or rolls
+    it back (domain/localcloud/reconcile.py) — intent before effect. ``answered``: whether
+    the caller is given the record's id before it is made (seed 004's vmid): only such a
+    record is finished by the reconciler; one nobody was told of is rolled back, so a retry
+    of the request makes the object once."""
     session = cloud.session
     row = Resource(account_id=account.id, provider=account.provider_type, kind=resource_kind,
                    external_id=f"{PENDING}{object_id}", name=engine_name, status="creating", region=account.region,
-                   meta={}, tags={}, manual=True, owner_id=cloud.principal.user_id)
+                   meta={ANSWERED: answered}, tags={}, manual=True, owner_id=cloud.principal.user_id)
     session.add(row)
     session.flush()
     obj = CloudObject(id=object_id, resource_id=row.id, kind=kind, name=name, owner_id=cloud.principal.user_id,
-                      vpc_id=vpc_id, subnet_id=subnet_id, spec=spec)
+                      vpc_id=vpc_id, subnet_id=subnet_id, spec=spec, worker_id=workers.PROCESS)
     session.add(obj)
     audit.record(session, cloud.ctx, f"{kind}.create", target=f"{kind}:{object_id}",
                  detail={"name": name, "resource_id": row.id, "via": via,
@@ -193,6 +200,7 @@ def complete(cloud: Cloud, obj: CloudObject, found: Discovered, undo: Callable[[
                                                                      found.metadata, found.tags)
         row.region = found.region or row.region
         row.manual, row.vanished = False, False
+        obj.worker_id = None
         session.commit()
     except Exception:
         session.rollback()
@@ -212,10 +220,25 @@ def abandon(cloud: Cloud, obj: CloudObject, error: str) -> None:
     session.rollback()
     row = obj.resource
     row.status, row.vanished, row.updated_at = "error", True, utcnow()
+    obj.worker_id = None
     audit.record(session, cloud.ctx, f"{obj.kind}.create", target=f"{obj.kind}:{obj.id}", result=audit.FAILED,
                  detail={"name": obj.name, "resource_id": row.id, "error": error})
     session.commit()
     cloud.bus.publish(events.resource_change("vanished", row, via=f"{obj.kind}s"))
+
+
+def discard(cloud: Cloud, obj: CloudObject, error: str) -> None:
+    """A reserved record whose engine object could not be made, and whose id nobody was given
+    (seed 003 answers the record only once it is made): dropped, the failure audited."""
+    session = cloud.session
+    session.rollback()
+    row = obj.resource
+    audit.record(session, cloud.ctx, f"{obj.kind}.create", target=f"{obj.kind}:{obj.id}", result=audit.FAILED,
+                 detail={"name": obj.name, "resource_id": row.id, "error": error})
+    session.delete(obj)
+    session.delete(row)
+    session.commit()
+    cloud.bus.publish(events.resource_change("delete", row, via=f"{obj.kind}s"))
 
 
 def forget(cloud: Cloud, obj: CloudObject) -> None:

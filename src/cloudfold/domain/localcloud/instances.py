@@ -206,11 +206,11 @@ def plan(cloud: Cloud, launch: Launch, object_id: str | None = None) -> Plan:
     return Plan(account, vpc, subnet, container, spec)
 
 
-def reserve(cloud: Cloud, plan: Plan, name: str, via: str) -> CloudObject:
+def reserve(cloud: Cloud, plan: Plan, name: str, via: str, answered: bool = True) -> CloudObject:
     """Record a planned instance before the engine makes it (status `creating`), so a face that
     answers at once (seed 004) can name it; `build(…, reserved=)` completes it."""
     return core.reserve(cloud, plan.account, "instance", "container", object_id=plan.container.object_id, name=name,
-                        engine_name=plan.container.name, spec=plan.spec, via=via,
+                        engine_name=plan.container.name, spec=plan.spec, via=via, answered=answered,
                         vpc_id=plan.vpc.id if plan.vpc else None, subnet_id=plan.subnet.id if plan.subnet else None)
 
 
@@ -262,9 +262,18 @@ def claim(cloud: Cloud, plan: Plan) -> None:
 
 
 def create(cloud: Cloud, launch: Launch) -> CloudObject:
+    """Plan, count against quotas, record the intent (`reserve`, before the engine is asked),
+    then make it; a create that fails drops the record again (its id was never answered)."""
     planned = plan(cloud, launch)
     claim(cloud, planned)
-    return build(cloud, planned, launch.name)
+    reserved = reserve(cloud, planned, launch.name, "POST /instances", answered=False)
+    try:
+        return build(cloud, planned, launch.name, reserved=reserved)
+    except core.KeptHalfMade:
+        raise
+    except Exception as exc:
+        core.discard(cloud, reserved, str(getattr(exc, "message", None) or exc))
+        raise
 
 
 def list_mine(cloud: Cloud) -> list[CloudObject]:

@@ -37,6 +37,8 @@ from cloudfold.drivers.base import (
 from cloudfold.drivers.local import mapping
 from cloudfold.drivers.local.driver import LocalDriver
 
+ID_LABEL = "cloudfold.id"  # the id of the record the object belongs to
+WORKER_LABEL = "cloudfold.worker"  # the process that made it (domain/workers.py)
 PUBLISH_NETWORK = "bridge"  # the default network: Docker's "bridge", Podman's "podman" (aliased)
 LIBPOD = "v4.0.0"  # the oldest version of Podman's native API that answers under this path
 
@@ -62,13 +64,16 @@ class ObjectMissing(Conflict):
 
 
 def labels(driver: LocalDriver, kind: str, object_id: str) -> dict[str, str]:
-    """The account's labels plus cloudfold's own: kind, object id, and the maker's user uuid
+    """The account's labels plus cloudfold's own: kind, object id, the maker's user uuid
     (``driver.acting_for``, set by the domain that opened the driver), by which a sync gives
-    the object its owner."""
+    the object its owner, and the process making it (``driver.made_by``), by which the
+    reconciler leaves alone what a live process is still making."""
     extra = driver.account.config.get("labels") or {}
-    own = {mapping.KIND_LABEL: kind, "cloudfold.id": object_id}
+    own = {mapping.KIND_LABEL: kind, ID_LABEL: object_id}
     if getattr(driver, "acting_for", None):
         own[OWNER_LABEL] = driver.acting_for
+    if getattr(driver, "made_by", None):
+        own[WORKER_LABEL] = driver.made_by
     return {**{str(k): str(v) for k, v in extra.items()}, **own}
 
 
@@ -268,3 +273,49 @@ def _why(exc: DriverError) -> DriverError:
 
 def remove_container(driver: LocalDriver, external_id: str) -> None:
     _remove(driver, "remove_container", external_id, force=True)
+
+
+# -- what cloudfold made (the reconciler: domain/localcloud/reconcile.py) ------------------
+
+
+@dataclass
+class Made:
+    """An engine object carrying cloudfold's id label: what it is, and how to remove it."""
+
+    kind: str  # container | network | volume
+    external_id: str
+    labels: dict[str, str]
+
+    @property
+    def object_id(self) -> str:
+        return self.labels[ID_LABEL]
+
+    @property
+    def owner(self) -> str | None:
+        return self.labels.get(OWNER_LABEL)
+
+    @property
+    def worker(self) -> str | None:
+        return self.labels.get(WORKER_LABEL)
+
+
+def made_objects(driver: LocalDriver) -> list[Made]:
+    """Every container, network and volume on the engine that carries a `cloudfold.id` label."""
+    api, wanted = driver.client.api, {"label": [ID_LABEL]}
+    out = [Made("container", c["Id"], c.get("Labels") or {})
+           for c in driver._call(api.containers, all=True, filters=wanted)]
+    out += [Made("network", n["Id"], n.get("Labels") or {}) for n in driver._call(api.networks, filters=wanted)]
+    out += [Made("volume", v["Name"], v.get("Labels") or {})
+            for v in (driver._call(api.volumes, filters=wanted) or {}).get("Volumes") or []]
+    return [m for m in out if m.labels.get(ID_LABEL)]
+
+
+def remove_made(driver: LocalDriver, made: Made) -> None:
+    {"container": remove_container, "network": remove_network, "volume": remove_volume}[made.kind](
+        driver, made.external_id)
+
+
+def inspect_container(driver: LocalDriver, external_id: str) -> tuple[Discovered, dict[str, Any]]:
+    """(the container as a record, its raw state) — to finish a half-made create."""
+    attrs = driver._call(driver.client.api.inspect_container, external_id)
+    return mapping.container(attrs, driver.region), attrs.get("State") or {}

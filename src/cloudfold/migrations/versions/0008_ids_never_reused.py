@@ -7,13 +7,13 @@ indexes and constraints; env.py turns SQLite's foreign keys off around migration
 dropping the old table cascades nothing. PostgreSQL sequences never reuse: nothing to do.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 from alembic import op
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,114 @@
+"""The reconciler: what a dead process left half-made on a local engine is finished or rolled
+back, and what cloudfold made whose record is gone is removed (run at start and every
+`reconcile_interval_seconds`, as the `localcloud.reconcile` job).
+
+Every object cloudfold makes on an engine is recorded first (`core.reserve`: owner, status
+`creating`, the process making it) and carries its record's id (`cloudfold.id`) and its
+owner's uuid (`cloudfold.owner`) on the engine. So, per active local account:
+
+- a reserved record whose process is dead (domain/workers.py) is finished when its id was
+  answered (seed 004's vmid) and the engine has its object (running, or made as asked) — the
+  record completed, with its owner, any twin a sync or live read made meanwhile dropped — and
+  else rolled back: the engine object removed, the record kept as `error`/vanished
+  (`core.abandon`) when its id was answered, dropped when it was not (seed 003's POST
+  /instances answers the record once made: its retry makes it again, once); never left `creating`;
+- an engine object labelled with a record id that no longer exists, with the uuid of a user
+  of this installation, and made by a process that is no longer alive (`cloudfold.worker`:
+  a live one may be about to store its record), is removed (the record was deleted, or never
+  committed); objects of other installations sharing the engine are never touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cloudfold.db.models import Account, CloudObject, Resource, User
+from cloudfold.domain import workers
+from cloudfold.domain.context import SYSTEM
+from cloudfold.domain.localcloud import core
+from cloudfold.drivers.base import DriverError
+from cloudfold.drivers.local import provision
+from cloudfold.errors import CloudfoldError
+from cloudfold.jobs.registry import JobContext, job
+
+log = logging.getLogger(__name__)
+ORPHAN = "its process stopped before the engine object was made"
+
+
+def _stranded(session: Session, settings, account: Account) -> list[CloudObject]:
+    """Reserved records of this account that no live process is making."""
+    live = workers.live_ids(session, settings)
+    stmt = (select(CloudObject).join(Resource, Resource.id == CloudObject.resource_id)
+            .where(Resource.account_id == account.id, Resource.external_id.like(f"{core.PENDING}%"),
+                   Resource.vanished.is_(False)))
+    return [o for o in session.scalars(stmt) if o.worker_id not in live]
+
+
+def _finish(cloud: core.Cloud, driver, obj: CloudObject, made: list[provision.Made]) -> str:
+    """Complete ``obj`` from its engine object, or roll it back; returns what was done."""
+    containers = [m for m in made if m.kind == "container" and m.object_id == obj.id]
+    for extra in containers[1:]:  # never two engine objects for one record
+        provision.remove_made(driver, extra)
+    answered = (obj.resource.meta or {}).get(core.ANSWERED, True)
+    if containers:
+        found, state = provision.inspect_container(driver, containers[0].external_id)
+        if answered and (state.get("Running") or not obj.spec.get("start", True)):
+            core.complete(cloud, obj, found, undo=lambda: None)
+            return "completed"
+        provision.remove_made(driver, containers[0])  # half-made, or made for an id nobody was given
+    if answered:
+        core.abandon(cloud, obj, ORPHAN)  # its id names this record for good
+    else:
+        core.discard(cloud, obj, ORPHAN)  # the request's retry makes it again, once
+    return "rolled back"
+
+
+def _ours(session: Session, made: list[provision.Made]) -> set[str]:
+    """The owner uuids on ``made`` that name users of this installation."""
+    owners = {m.owner for m in made if m.owner}
+    return set(session.scalars(select(User.uuid).where(User.uuid.in_(owners)))) if owners else set()
+
+
+def reconcile_account(cloud: core.Cloud, account: Account) -> dict[str, Any]:
+    session = cloud.session
+    done: dict[str, Any] = {"completed": 0, "rolled back": 0, "removed": 0}
+    with core.engine(cloud, account) as driver:
+        made = provision.made_objects(driver)
+        for obj in _stranded(session, cloud.settings, account):
+            done[_finish(cloud, driver, obj, made)] += 1
+        ours, live = _ours(session, made), workers.live_ids(session, cloud.settings)
+        known = set(session.scalars(select(CloudObject.id).where(
+            CloudObject.id.in_({m.object_id for m in made})))) if made else set()
+        for m in made:
+            if m.owner in ours and m.object_id not in known and m.worker not in live:
+                provision.remove_made(driver, m)
+                done["removed"] += 1
+    return done
+
+
+def reconcile(session: Session, runtime, settings) -> dict[str, Any]:
+    """Take over from dead processes, then reconcile every active local account."""
+    out: dict[str, Any] = {"taken_over": workers.take_over(session, settings)}
+    cloud = core.Cloud(session, SYSTEM, runtime.events, runtime.secretbox, settings)
+    accounts = session.scalars(select(Account).where(Account.provider_type == "local", Account.is_active.is_(True)))
+    for account in list(accounts):
+        try:
+            out[account.slug] = reconcile_account(cloud, account)
+        except (CloudfoldError, DriverError) as exc:  # an engine down now is tried again next time
+            session.rollback()
+            out[account.slug] = {"error": str(getattr(exc, "message", None) or exc)}
+    return out
+
+
+@job("localcloud.reconcile")
+def reconcile_job(jctx: JobContext, payload: dict) -> dict[str, Any]:
+    with jctx.sessions() as session:
+        result = reconcile(session, jctx.services, jctx.settings)
+    jctx.log(f"reconciled: {result}")
+    return result
+
+
