@@ -8,6 +8,7 @@ import ipaddress
 from conftest import assert_error
 from inventory_support import sync
 from localcloud_support import (  # noqa: F401
+    LABELS,
     POOL,
     POOL_OCTET,
     allow,
@@ -176,4 +177,5 @@ def test_a_subnet_network_removed_behind_our_back_gives_409(client, member, engi
                                         headers=member.headers), 409, "CONFLICT")
         assert "no longer has" in body["message"]
     assert client.get("/instances", headers=member.headers).json() == []
-    assert not engine.containers.list(all=True, filters={"label": "cloudfold.kind=instance"})
+    mine = [f"{k}={v}" for k, v in LABELS.items()]  # other sessions' instances may share the engine
+    assert not engine.containers.list(all=True, filters={"label": ["cloudfold.kind=instance", *mine]})

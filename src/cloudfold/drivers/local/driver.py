@@ -124,6 +124,7 @@ class LocalDriver(Driver):
                for a in ACTIONS}
     capabilities = frozenset({"logs", "stats", "host", "provisioning"})
     acting_for: str | None = None  # the uuid of the user objects are made for (provision.labels)
+    made_by: str | None = None  # the process making objects (domain/workers.py), labelled on them
 
     def __init__(self, account) -> None:
         super().__init__(account)

@@ -72,7 +72,7 @@ def labels(driver: LocalDriver, kind: str, object_id: str) -> dict[str, str]:
     own = {mapping.KIND_LABEL: kind, ID_LABEL: object_id}
     if getattr(driver, "acting_for", None):
         own[OWNER_LABEL] = driver.acting_for
-    if getattr(driver, "made_by", None):
+    if driver.made_by:
         own[WORKER_LABEL] = driver.made_by
     return {**{str(k): str(v) for k, v in extra.items()}, **own}
 
@@ -110,7 +110,7 @@ def network_ranges(driver: LocalDriver) -> list[ipaddress.IPv4Network]:
     """The IPv4 ranges of every network on the engine, whoever made it (the engine itself,
     another cloudfold, networks left from an earlier install)."""
     ranges = []
-    for network in driver._call(driver.client.api.networks) or []:
+    for network in driver.call(driver.client.api.networks) or []:
         for config in (network.get("IPAM") or {}).get("Config") or []:
             try:
                 net = ipaddress.ip_network(config.get("Subnet") or "", strict=False)
@@ -303,10 +303,10 @@ def made_objects(driver: LocalDriver) -> list[Made]:
     """Every container, network and volume on the engine that carries a `cloudfold.id` label."""
     api, wanted = driver.client.api, {"label": [ID_LABEL]}
     out = [Made("container", c["Id"], c.get("Labels") or {})
-           for c in driver._call(api.containers, all=True, filters=wanted)]
-    out += [Made("network", n["Id"], n.get("Labels") or {}) for n in driver._call(api.networks, filters=wanted)]
+           for c in driver.call(api.containers, all=True, filters=wanted)]
+    out += [Made("network", n["Id"], n.get("Labels") or {}) for n in driver.call(api.networks, filters=wanted)]
     out += [Made("volume", v["Name"], v.get("Labels") or {})
-            for v in (driver._call(api.volumes, filters=wanted) or {}).get("Volumes") or []]
+            for v in (driver.call(api.volumes, filters=wanted) or {}).get("Volumes") or []]
     return [m for m in out if m.labels.get(ID_LABEL)]
 
 
@@ -317,5 +317,5 @@ def remove_made(driver: LocalDriver, made: Made) -> None:
 
 def inspect_container(driver: LocalDriver, external_id: str) -> tuple[Discovered, dict[str, Any]]:
     """(the container as a record, its raw state) — to finish a half-made create."""
-    attrs = driver._call(driver.client.api.inspect_container, external_id)
+    attrs = driver.call(driver.client.api.inspect_container, external_id)
     return mapping.container(attrs, driver.region), attrs.get("State") or {}
