@@ -83,7 +83,7 @@ def test_instance_stop_and_start_through_both_faces(client, admin, moto):
                        headers=admin.headers).json()["status"] == "running"
 
 
-def test_provider_error_is_502_with_its_message_and_inventory_survives(client, admin, moto):
+def test_an_instance_aws_no_longer_knows_is_409_and_inventory_survives(client, admin, moto):
     made = _populate(moto)
     _aws(admin, moto)
     sync(admin, "aws-moto")
@@ -92,8 +92,10 @@ def test_provider_error_is_502_with_its_message_and_inventory_survives(client, a
     from moto_server import reset_moto
 
     reset_moto(moto)  # the instance is now unknown to AWS
-    body = assert_error(client.post(f"/vms/{instance}/stop", headers=admin.headers), 502, "UPSTREAM_ERROR")
-    assert "InvalidInstanceID" in body["message"] or instance in body["message"]
+    # AWS answers InvalidInstanceID.NotFound: a typed NotFound, answered as the conflict of a
+    # machine gone at its provider (domain/driver_errors), naming what was not found
+    body = assert_error(client.post(f"/vms/{instance}/stop", headers=admin.headers), 409, "CONFLICT")
+    assert instance in body["message"] and "not found" in body["message"]
     assert len(client.get("/inventory/vms", headers=admin.headers).json()) == 2
 
 

@@ -286,7 +286,15 @@ class LocalDriver(Driver):
     # -- images --------------------------------------------------------------------
     @retry(retry=retry_if_exception(_image_vanished), stop=stop_after_attempt(3), wait=wait_fixed(0.2), reraise=True)
     def list_images(self, label: str | None = None) -> list[dict[str, Any]]:
-        return [_image(a) for a in self.call(self.client.api.images, filters={"label": label} if label else None)]
+        """The engine's images. Podman fails a listing with "image not known" when an image is
+        removed while it lists (another build replacing a tag): the listing is asked again."""
+        for attempt in range(3):
+            try:
+                return [_image(a) for a in self.call(self.client.api.images, filters={"label": label} if label else None)]
+            except NotFound:
+                if attempt == 2:
+                    raise
+        return []
 
     def image(self, ref: str) -> dict[str, Any] | None:
         try:
