@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import new_uuid, utcnow
 from cloudfold.db.models import Account, CloudObject, Resource
-from cloudfold.domain import accounts, audit, driver_errors, events, policy, workers
+from cloudfold.domain import accounts, audit, driver_errors, events, gone, policy, workers
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers.base import Discovered
 from cloudfold.drivers.local.driver import LocalDriver
@@ -153,7 +153,7 @@ def record(cloud: Cloud, account: Account, kind: str, resource_kind: str, found:
     return obj
 
 
-PENDING = "pending:"  # the external id of a reserved record until its engine object exists
+PENDING = gone.PENDING  # the external id of a reserved record until its engine object exists
 ANSWERED = "reserved_answered"  # in a reserved record's meta: its id was answered before it was made
 
 
