@@ -241,6 +241,45 @@ def discard(cloud: Cloud, obj: CloudObject, error: str) -> None:
     cloud.bus.publish(events.resource_change("delete", row, via=f"{obj.kind}s"))
 
 
+def make(cloud: Cloud, obj: CloudObject, build: Callable[[LocalDriver], Discovered],
+         remove: Callable[[LocalDriver, str], None], spec: Callable[[Discovered], dict[str, Any]] | None = None
+         ) -> CloudObject:
+    """Make a reserved record's engine object (``build``, which labels it with the record's id,
+    owner and this process) and complete the record; ``spec`` adds what only the made object
+    tells. A failure drops the record (its id was never answered) and is raised."""
+    account = obj.resource.account
+    try:
+        with engine(cloud, account) as driver:
+            found = build(driver)
+    except CloudfoldError as exc:
+        discard(cloud, obj, exc.message)
+        raise
+    if spec is not None:
+        obj.spec = {**obj.spec, **spec(found)}
+    return complete(cloud, obj, found, undo=remover(cloud, account, remove, found.external_id))
+
+
+DELETING = "deleting"
+
+
+def delete(cloud: Cloud, obj: CloudObject, remove: Callable[[], None]) -> None:
+    """Delete an object and its engine object: the record says `deleting` and names this
+    process before the engine is asked, so when the process dies in between the reconciler
+    finishes the delete; an engine failure puts the record back as it was, and is raised."""
+    session, row = cloud.session, obj.resource
+    before = row.status
+    row.status, obj.worker_id = DELETING, workers.PROCESS
+    session.commit()
+    try:
+        remove()
+    except Exception:
+        session.rollback()
+        row.status, obj.worker_id = before, None
+        session.commit()
+        raise
+    forget(cloud, obj)
+
+
 def forget(cloud: Cloud, obj: CloudObject) -> None:
     """Drop a deleted object's records, with its audit event and a `delete` event."""
     row = obj.resource
