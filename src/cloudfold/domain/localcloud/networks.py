@@ -100,7 +100,7 @@ def delete_vpc(cloud: Cloud, vpc_id: str) -> CloudObject:
     if any(used.values()):
         raise Conflict(f"VPC {vpc.name!r} still has {used['subnet']} subnet(s) and {used['instance']} instance(s); "
                        "delete them first")
-    edge = vpc.spec.get("edge")  # one a dead process made but never stored is the reconciler's orphan
+    edge = vpc.spec.get("edge")  # recorded before it was made: it may not exist, which is fine
     core.delete(cloud, vpc, core.remover(cloud, vpc.resource.account, provision.remove_network, edge)
                 if edge else lambda: None)
     return vpc
