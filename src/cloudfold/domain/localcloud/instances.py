@@ -242,7 +242,7 @@ def build(cloud: Cloud, plan: Plan, name: str, reserved: CloudObject | None = No
             "answers again")
     ports = _chosen_ports(plan.spec["ports"], found)
     if ports != plan.spec["ports"]:
-        plan.spec["ports"] = ports
+        plan.spec = {**plan.spec, "ports": ports}  # a new dict: the reserved record may share the old one
         if reserved is not None:
             reserved.spec = {**reserved.spec, "ports": ports}
     undo = core.remover(cloud, plan.account, provision.remove_container, found.external_id)
