@@ -12,7 +12,7 @@ from cloudfold.db.models import CloudObject
 from cloudfold.domain import workers
 from cloudfold.domain.localcloud import core
 from helpers_api import db
-from localcloud_support import client, labelled_local_account, make  # noqa: F401  (fixtures)
+from localcloud_support import LABELS, client, labelled_local_account, make  # noqa: F401  (fixtures)
 from test_reconcile import _dead_process, _reconcile, _strand
 
 pytestmark = pytest.mark.database
@@ -75,3 +75,24 @@ def test_create_and_delete_leave_no_process_on_the_record(client, member, engine
         assert client.delete(path, headers=member.headers).status_code == 200
     assert _on_engine(engine, subnet["id"]) == _on_engine(engine, volume["id"]) == 0
     assert _reconcile(client)["local"] == {"completed": 0, "rolled back": 0, "deleted": 0, "removed": 0}
+
+
+def test_a_delete_the_engine_fails_puts_the_record_back(client, admin, member, engine, engine_socket, tmp_path):
+    _, volume = _made(member)
+
+    def point_at(socket: str) -> None:
+        r = client.put("/api/providers/local", json={"config": {"docker_host": socket, "labels": LABELS}},
+                       headers=admin.headers)
+        assert r.status_code == 200, r.text
+
+    point_at(f"unix://{tmp_path}/no-engine.sock")
+    try:
+        r = client.delete(f"/volumes/{volume['id']}", headers=member.headers)
+        assert r.status_code == 503, r.text
+    finally:
+        point_at(engine_socket)
+    with db(client) as s:
+        kept = s.get(CloudObject, volume["id"])
+        assert (kept.resource.status, kept.worker_id) == (volume["status"], None)
+    assert _on_engine(engine, volume["id"]) == 1
+    assert client.delete(f"/volumes/{volume['id']}", headers=member.headers).status_code == 200
