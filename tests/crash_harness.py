@@ -197,6 +197,17 @@ class Drive:
             self._fire(lambda: self.rig.call("PUT", f"/instances/{victim['id']}", self.member, json={"status": status}),
                        f"PUT /instances {status}")
 
+    def create_volume(self) -> None:
+        body = {"name": f"vol-crash-{uuid.uuid4().hex[:6]}", "size_gb": 1}
+        self._fire(lambda: self.rig.call("POST", "/volumes", self.member, json=body), "POST /volumes")
+
+    def delete_volume(self) -> None:
+        r = self.rig.call("GET", "/volumes", self.member, timeout=10)
+        rows = [v for v in (r.json() if r.status_code == 200 else []) if v.get("status") not in TRANSITIONAL]
+        if rows:
+            victim = self.rng.choice(rows)
+            self._fire(lambda: self.rig.call("DELETE", f"/volumes/{victim['id']}", self.member), "DELETE /volumes")
+
     def sync(self) -> None:
         if self.aws_slug:
             self.synced = True
@@ -207,7 +218,7 @@ class Drive:
         """A create and one to three other operations at once, chosen by the seed."""
         self.rng.choice([self.create_instance, self.create_container])()
         ops = [self.create_instance, self.create_container, self.delete_one, self.delete_container, self.act,
-               self.sync]
+               self.sync, self.create_volume, self.delete_volume]
         for op in self.rng.sample(ops, self.rng.randint(1, 3)):
             op()
 
@@ -239,6 +250,8 @@ def violations(rig: Rig, engine_socket: str, labels: dict[str, str]) -> list[str
     try:
         made = client.containers.list(all=True, filters={"label": [f"{k}={v}" for k, v in labels.items()]})
         made = [(c.id, c.labels) for c in made]
+        volumes = [(v.name, v.attrs.get("Labels") or {})
+                   for v in client.volumes.list(filters={"label": [f"{k}={v}" for k, v in labels.items()]})]
     finally:
         client.close()
     with rig.session() as s:
@@ -252,7 +265,14 @@ def violations(rig: Rig, engine_socket: str, labels: dict[str, str]) -> list[str
                 found.append(f"container {cid[:12]} is not its labelled record's ({tags.get(ID_LABEL)})")
             elif rows[0].owner_id != owners.get(tags.get(OWNER_LABEL)) or obj.owner_id != rows[0].owner_id:
                 found.append(f"container {cid[:12]} is owned by {rows[0].owner_id}, made for {tags.get(OWNER_LABEL)}")
-        stuck = s.scalars(select(Resource).where(Resource.vanished.is_(False), Resource.kind == "container",
+        for name, tags in volumes:  # a volume: its labelled record, with the owner named on the engine
+            obj = s.get(CloudObject, tags.get(ID_LABEL, ""))
+            if obj is None or obj.resource.external_id != name:
+                found.append(f"volume {name} is not its labelled record's ({tags.get(ID_LABEL)})")
+            elif obj.owner_id != owners.get(tags.get(OWNER_LABEL)):
+                found.append(f"volume {name} is owned by {obj.owner_id}, made for {tags.get(OWNER_LABEL)}")
+        stuck = s.scalars(select(Resource).where(Resource.vanished.is_(False),
+                                                 Resource.kind.in_(("container", "volume")),
                                                  Resource.status.in_(TRANSITIONAL))).all()
         found += [f"record {r.id} stuck {r.status}" for r in stuck]
         live = live_workers(s)

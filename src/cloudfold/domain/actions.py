@@ -128,8 +128,9 @@ def perform(session: Session, ctx: Context, bus: events.EventBus, box: SecretBox
 
 
 def refresh(session: Session, bus: events.EventBus, box: SecretBox, settings: Settings, resource: Resource) -> Resource:
-    """Read a machine's live state from its provider and keep it (a change publishes an event)."""
-    if resource.account is None:
+    """Read a machine's live state from its provider and keep it (a change publishes an event).
+    A record still being made (`creating`, no engine object yet) is answered as it is."""
+    if resource.account is None or gone.unmade(resource):
         return resource
     try:
         with accounts.driver(resource.account, box, settings) as driver:

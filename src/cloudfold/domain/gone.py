@@ -11,6 +11,7 @@ from cloudfold.db.base import utcnow
 from cloudfold.db.models import Resource
 
 COMPUTE = ("vm", "container")
+PENDING = "pending:"  # the external id of a reserved record until its engine object exists
 STATUSES = ("terminated", "deleted")
 
 
@@ -25,3 +26,9 @@ def mark(row: Resource) -> None:
 
 def is_gone(row: Resource) -> bool:
     return bool(row.vanished) or row.status in STATUSES
+
+
+def unmade(row: Resource) -> bool:
+    """A reserved record whose object is still being made (domain/localcloud/core.reserve):
+    neither present nor gone at its provider, so reads never refresh it or mark it gone."""
+    return (row.external_id or "").startswith(PENDING)

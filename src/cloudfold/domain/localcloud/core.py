@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import new_uuid, utcnow
 from cloudfold.db.models import Account, CloudObject, Resource
-from cloudfold.domain import accounts, audit, driver_errors, events, policy, workers
+from cloudfold.domain import accounts, audit, driver_errors, events, gone, policy, workers
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers.base import Discovered
 from cloudfold.drivers.local.driver import LocalDriver
@@ -153,7 +153,7 @@ def record(cloud: Cloud, account: Account, kind: str, resource_kind: str, found:
     return obj
 
 
-PENDING = "pending:"  # the external id of a reserved record until its engine object exists
+PENDING = gone.PENDING  # the external id of a reserved record until its engine object exists
 ANSWERED = "reserved_answered"  # in a reserved record's meta: its id was answered before it was made
 
 
@@ -239,6 +239,45 @@ def discard(cloud: Cloud, obj: CloudObject, error: str) -> None:
     session.delete(row)
     session.commit()
     cloud.bus.publish(events.resource_change("delete", row, via=f"{obj.kind}s"))
+
+
+def make(cloud: Cloud, obj: CloudObject, build: Callable[[LocalDriver], Discovered],
+         remove: Callable[[LocalDriver, str], None], spec: Callable[[Discovered], dict[str, Any]] | None = None
+         ) -> CloudObject:
+    """Make a reserved record's engine object (``build``, which labels it with the record's id,
+    owner and this process) and complete the record; ``spec`` adds what only the made object
+    tells. A failure drops the record (its id was never answered) and is raised."""
+    account = obj.resource.account
+    try:
+        with engine(cloud, account) as driver:
+            found = build(driver)
+    except CloudfoldError as exc:
+        discard(cloud, obj, exc.message)
+        raise
+    if spec is not None:
+        obj.spec = {**obj.spec, **spec(found)}
+    return complete(cloud, obj, found, undo=remover(cloud, account, remove, found.external_id))
+
+
+DELETING = "deleting"
+
+
+def delete(cloud: Cloud, obj: CloudObject, remove: Callable[[], None]) -> None:
+    """Delete an object and its engine object: the record says `deleting` and names this
+    process before the engine is asked, so when the process dies in between the reconciler
+    finishes the delete; an engine failure puts the record back as it was, and is raised."""
+    session, row = cloud.session, obj.resource
+    before = row.status
+    row.status, obj.worker_id = DELETING, workers.PROCESS
+    session.commit()
+    try:
+        remove()
+    except Exception:
+        session.rollback()
+        row.status, obj.worker_id = before, None
+        session.commit()
+        raise
+    forget(cloud, obj)
 
 
 def forget(cloud: Cloud, obj: CloudObject) -> None:

@@ -220,6 +220,11 @@ def build(cloud: Cloud, plan: Plan, name: str, reserved: CloudObject | None = No
     the engine is gone by then, the record is kept with status `error` (never lost) and
     `core.KeptHalfMade` says so."""
     edge, half_made = plan.container.edge, None
+    if edge is not None and plan.vpc.spec.get("edge") != edge:
+        # recorded before the engine makes it: the VPC's delete (or the reconciler's, when this
+        # process dies) removes it by name; one that is not there is fine
+        plan.vpc.spec = {**plan.vpc.spec, "edge": edge}
+        cloud.session.commit()
     with core.engine(cloud, plan.account) as driver:
         if edge is not None:
             provision.ensure_edge_network(driver, edge, plan.vpc.id)
@@ -237,11 +242,9 @@ def build(cloud: Cloud, plan: Plan, name: str, reserved: CloudObject | None = No
             "answers again")
     ports = _chosen_ports(plan.spec["ports"], found)
     if ports != plan.spec["ports"]:
-        plan.spec["ports"] = ports
+        plan.spec = {**plan.spec, "ports": ports}  # a new dict: the reserved record may share the old one
         if reserved is not None:
             reserved.spec = {**reserved.spec, "ports": ports}
-    if edge is not None and plan.vpc.spec.get("edge") != edge:
-        plan.vpc.spec = {**plan.vpc.spec, "edge": edge}  # stored with the instance; the VPC's delete removes it
     undo = core.remover(cloud, plan.account, provision.remove_container, found.external_id)
     return _store(cloud, plan, name, found, reserved, undo)
 

@@ -100,9 +100,9 @@ def delete_vpc(cloud: Cloud, vpc_id: str) -> CloudObject:
     if any(used.values()):
         raise Conflict(f"VPC {vpc.name!r} still has {used['subnet']} subnet(s) and {used['instance']} instance(s); "
                        "delete them first")
-    if vpc.spec.get("edge"):
-        core.remover(cloud, vpc.resource.account, provision.remove_network, vpc.spec["edge"])()
-    core.forget(cloud, vpc)
+    edge = vpc.spec.get("edge")  # recorded before it was made: it may not exist, which is fine
+    core.delete(cloud, vpc, core.remover(cloud, vpc.resource.account, provision.remove_network, edge)
+                if edge else lambda: None)
     return vpc
 
 
@@ -137,12 +137,13 @@ def create_subnet(cloud: Cloud, vpc_id: str, name: str, cidr_block: str | None =
             raise Conflict(f"VPC {vpc.name!r} has no free /{prefix} left; give a cidr_block")
     object_id = core.new_id()
     zone = availability_zone or f"{account.region or 'local'}-a"
-    with core.engine(cloud, account) as driver:
-        found = provision.create_network(driver, core.engine_name(name, object_id), str(net), object_id)
-    return core.record(cloud, account, "subnet", "subnet", found, object_id=object_id, name=name, vpc_id=vpc.id,
-                       spec={"cidr_block": str(net), "availability_zone": zone,
-                             "gateway": found.metadata.get("gateway"), "network": found.name},
-                       undo=core.remover(cloud, account, provision.remove_network, found.external_id))
+    engine_name = core.engine_name(name, object_id)
+    obj = core.reserve(cloud, account, "subnet", "subnet", object_id=object_id, name=name, engine_name=engine_name,
+                       spec={"cidr_block": str(net), "availability_zone": zone}, via="subnets", answered=False,
+                       vpc_id=vpc.id)  # stored first: a concurrent create sees its range as taken
+    return core.make(cloud, obj, lambda driver: provision.create_network(driver, engine_name, str(net), object_id),
+                     provision.remove_network,
+                     spec=lambda found: {"gateway": found.metadata.get("gateway"), "network": found.name})
 
 
 def list_subnets(cloud: Cloud, vpc_id: str) -> list[CloudObject]:
@@ -159,6 +160,6 @@ def delete_subnet(cloud: Cloud, subnet_id: str) -> CloudObject:
     users = len(list(cloud.session.scalars(core.objects("instance").where(CloudObject.subnet_id == subnet.id))))
     if users:
         raise Conflict(f"Subnet {subnet.name!r} still has {users} instance(s); delete them first")
-    core.remover(cloud, subnet.resource.account, provision.remove_network, subnet.resource.external_id)()
-    core.forget(cloud, subnet)
+    core.delete(cloud, subnet, core.remover(cloud, subnet.resource.account, provision.remove_network,
+                                            subnet.resource.external_id))
     return subnet

@@ -2,7 +2,8 @@
 back, and what cloudfold made whose record is gone is removed (run at start and every
 `reconcile_interval_seconds`, as the `localcloud.reconcile` job).
 
-Every object cloudfold makes on an engine is recorded first (`core.reserve`: owner, status
+Every object cloudfold makes on an engine (an instance's container, a subnet's network, a
+volume) is recorded first (`core.reserve`: owner, status
 `creating`, the process making it) and carries its record's id (`cloudfold.id`) and its
 owner's uuid (`cloudfold.owner`) on the engine. So, per active local account:
 
@@ -12,6 +13,8 @@ owner's uuid (`cloudfold.owner`) on the engine. So, per active local account:
   else rolled back: the engine object removed, the record kept as `error`/vanished
   (`core.abandon`) when its id was answered, dropped when it was not (seed 003's POST
   /instances answers the record once made: its retry makes it again, once); never left `creating`;
+- a record a dead process was deleting (`core.delete`: status `deleting`, the process named)
+  has what is left of its engine objects removed, then the record;
 - an engine object labelled with a record id that no longer exists, with the uuid of a user
   of this installation, and made by a process that is no longer alive (`cloudfold.worker`:
   a live one may be about to store its record), is removed (the record was deleted, or never
@@ -48,10 +51,32 @@ def _stranded(session: Session, settings, account: Account) -> list[CloudObject]
     return [o for o in session.scalars(stmt) if o.worker_id not in live]
 
 
+def _deleting(session: Session, settings, account: Account) -> list[CloudObject]:
+    """Records of this account a dead process was deleting (`core.delete`)."""
+    live = workers.live_ids(session, settings)
+    stmt = (select(CloudObject).join(Resource, Resource.id == CloudObject.resource_id)
+            .where(Resource.account_id == account.id, CloudObject.worker_id.is_not(None),
+                   Resource.external_id.not_like(f"{core.PENDING}%")))
+    return [o for o in session.scalars(stmt) if o.worker_id not in live]
+
+
+def _finish_delete(cloud: core.Cloud, driver, obj: CloudObject, made: list[provision.Made]) -> str:
+    """Remove what is left on the engine of a record being deleted (its network, its volume, a
+    VPC's edge: everything labelled with its id), then the record."""
+    for m in made:
+        if m.object_id == obj.id:
+            provision.remove_made(driver, m)
+    core.forget(cloud, obj)
+    return "deleted"
+
+
 def _finish(cloud: core.Cloud, driver, obj: CloudObject, made: list[provision.Made]) -> str:
-    """Complete ``obj`` from its engine object, or roll it back; returns what was done."""
-    containers = [m for m in made if m.kind == "container" and m.object_id == obj.id]
-    for extra in containers[1:]:  # never two engine objects for one record
+    """Complete ``obj`` from its engine object, or roll it back; returns what was done. Only an
+    instance whose id was answered is completed; a half-made subnet's network or volume (whose
+    id nobody was given) is removed and the record dropped, so a retry makes it once."""
+    mine = [m for m in made if m.object_id == obj.id]
+    containers = [m for m in mine if m.kind == "container"]
+    for extra in containers[1:] + [m for m in mine if m.kind != "container"]:  # never two for one record
         provision.remove_made(driver, extra)
     answered = (obj.resource.meta or {}).get(core.ANSWERED, True)
     if containers:
@@ -75,11 +100,13 @@ def _ours(session: Session, made: list[provision.Made]) -> set[str]:
 
 def reconcile_account(cloud: core.Cloud, account: Account) -> dict[str, Any]:
     session = cloud.session
-    done: dict[str, Any] = {"completed": 0, "rolled back": 0, "removed": 0}
+    done: dict[str, Any] = {"completed": 0, "rolled back": 0, "deleted": 0, "removed": 0}
     with core.engine(cloud, account) as driver:
         made = provision.made_objects(driver)
         for obj in _stranded(session, cloud.settings, account):
             done[_finish(cloud, driver, obj, made)] += 1
+        for obj in _deleting(session, cloud.settings, account):
+            done[_finish_delete(cloud, driver, obj, made)] += 1
         ours, live = _ours(session, made), workers.live_ids(session, cloud.settings)
         known = set(session.scalars(select(CloudObject.id).where(
             CloudObject.id.in_({m.object_id for m in made})))) if made else set()

@@ -17,11 +17,11 @@ def create(cloud: Cloud, name: str, size_gb: int) -> CloudObject:
     spec = {"size_gb": size_gb}
     quotas.claim_object(cloud.session, cloud.settings, cloud.principal, "volume", spec)
     object_id = core.new_id()
-    with core.engine(cloud, account) as driver:
-        found = provision.create_volume(driver, core.engine_name(name, object_id), object_id, size_gb)
-    return core.record(cloud, account, "volume", "volume", found, object_id=object_id, name=name,
-                       spec=spec,
-                       undo=core.remover(cloud, account, provision.remove_volume, found.external_id))
+    engine_name = core.engine_name(name, object_id)
+    obj = core.reserve(cloud, account, "volume", "volume", object_id=object_id, name=name, engine_name=engine_name,
+                       spec=spec, via="volumes", answered=False)
+    return core.make(cloud, obj, lambda driver: provision.create_volume(driver, engine_name, object_id, size_gb),
+                     provision.remove_volume)
 
 
 def list_mine(cloud: Cloud) -> list[CloudObject]:
@@ -62,6 +62,6 @@ def delete(cloud: Cloud, volume_id: str) -> CloudObject:
     if attached:
         names = ", ".join(f"{i.name} ({i.resource.status})" for i in attached)
         raise Conflict(f"Volume {volume.name!r} is attached to instance(s) {names}; delete them first")
-    core.remover(cloud, volume.resource.account, provision.remove_volume, volume.resource.external_id)()
-    core.forget(cloud, volume)
+    core.delete(cloud, volume, core.remover(cloud, volume.resource.account, provision.remove_volume,
+                                            volume.resource.external_id))
     return volume
