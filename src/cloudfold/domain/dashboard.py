@@ -1,15 +1,17 @@
-"""Dashboard statistics (seed 002 /dashboard/stats), read from the inventory counts the database keeps."""
+"""Dashboard statistics (seed 002 /dashboard/stats), read from the inventory counts the database keeps:
+plain figures (`Stats`); the face (api/faces/dashboard_schemas.py) names them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
-from cloudfold.db.models import Resource, ResourceCount
+from cloudfold.db.models import Account, Resource, ResourceCount
 from cloudfold.db.models.resource_counts import COST_SCALE, NO_REGION
 from cloudfold.domain import accounts, inventory, policy
 from cloudfold.domain.context import Principal
@@ -24,7 +26,32 @@ def _service(kind: str) -> str:
     return "other"
 
 
-def stats(session: Session, viewer: Principal) -> dict[str, Any]:
+@dataclass
+class ProviderFigures:
+    provider: str
+    count: int = 0
+    vms: int = 0
+    storage: int = 0
+    cost: float = 0.0  # per month
+
+
+@dataclass
+class Stats:
+    """The dashboard's figures; the face (api/faces/dashboard_shapes.py) names them."""
+    total: int
+    active_vms: int
+    storage: int
+    networks: int
+    cost: float  # per month
+    providers: list[ProviderFigures]  # most resources first
+    cost_by_service: dict[str, float]
+    regions: list[tuple[str, int]]  # most resources first, at most 20
+    accounts: list[Account]  # their health
+    recent: list[Resource]  # last updated first, at most 10
+    at: datetime
+
+
+def stats(session: Session, viewer: Principal) -> Stats:
     """Every figure summed from the kept counts (`ResourceCount`, grouped by provider, kind,
     region and status — a few hundred rows at most, kept exact by the database on every write
     of the inventory) under the viewer's visibility rule. What is billed: running machines, and
@@ -36,7 +63,7 @@ def stats(session: Session, viewer: Principal) -> dict[str, Any]:
         .group_by(*group).having(func.sum(ResourceCount.n) > 0)).all()
     total = active = storage = networks = 0
     cost = 0.0
-    providers: dict[str, dict[str, Any]] = {}
+    providers: dict[str, ProviderFigures] = {}
     services: dict[str, float] = defaultdict(float)
     regions: dict[str, int] = defaultdict(int)
     for provider, kind, region, status, n, cost_micros in groups:
@@ -47,38 +74,19 @@ def stats(session: Session, viewer: Principal) -> dict[str, Any]:
         storage += n if kind in inventory.STORAGE else 0
         networks += n if kind in inventory.NETWORK else 0
         cost += billed
-        p = providers.setdefault(provider, {"provider": provider, "count": 0, "vms": 0, "storage": 0, "cost": 0.0})
-        p["count"] += n
-        p["vms"] += n if compute else 0
-        p["storage"] += n if kind in inventory.STORAGE else 0
-        p["cost"] += billed
+        p = providers.setdefault(provider, ProviderFigures(provider))
+        p.count += n
+        p.vms += n if compute else 0
+        p.storage += n if kind in inventory.STORAGE else 0
+        p.cost += billed
         services[_service(kind)] += billed
         if region != NO_REGION:
             regions[region] += n
-    by_provider = sorted(providers.values(), key=lambda p: (-p["count"], p["provider"]))
     recent = session.scalars(
         inventory.scoped(session, viewer, select(Resource)).order_by(Resource.updated_at.desc()).limit(10)).all()
-    return {
-        "total_resources": total,
-        "active_vms": active,
-        "total_storage": storage,
-        "total_networks": networks,
-        "estimated_monthly_cost": round(cost, 2),
-        "provider_breakdown": [{k: p[k] for k in ("provider", "count", "vms", "storage")} for p in by_provider],
-        "cost_by_provider": [{"provider": p["provider"], "cost": round(p["cost"], 2)} for p in by_provider],
-        "cost_by_service": [{"service": k, "cost": round(v, 2)} for k, v in sorted(services.items())],
-        "region_distribution": [{"region": r, "count": n}
-                                for r, n in sorted(regions.items(), key=lambda x: (-x[1], x[0]))[:20]],
-        "provider_health": [
-            {"provider": a.slug, "provider_type": a.provider_type, "status": a.health_status,
-             "response_time_ms": a.health_latency_ms, "last_check": a.health_checked_at,
-             "error_message": a.health_error}
-            for a in accounts.list_for(session, viewer)
-        ],
-        "recent_activity": [
-            {"resource_name": r.name, "provider": r.provider, "type": r.kind, "status": r.status,
-             "region": r.region, "last_synced": r.last_synced}
-            for r in recent
-        ],
-        "last_updated": utcnow(),
-    }
+    return Stats(
+        total=total, active_vms=active, storage=storage, networks=networks, cost=cost,
+        providers=sorted(providers.values(), key=lambda p: (-p.count, p.provider)),
+        cost_by_service=dict(sorted(services.items())),
+        regions=sorted(regions.items(), key=lambda x: (-x[1], x[0]))[:20],
+        accounts=list(accounts.list_for(session, viewer)), recent=list(recent), at=utcnow())

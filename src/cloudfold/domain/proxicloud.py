@@ -30,7 +30,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cloudfold import __version__
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Account, Resource, ResourceAction
 from cloudfold.domain import accounts, audit, events, inventory, sync, templates, usage
@@ -314,11 +313,10 @@ def get_container(session: Session, rt, viewer: Principal, vmid: int) -> Read:
 
 
 def generate_name(session: Session, rt, viewer: Principal) -> Read:
-    """``proxicloud-NNN``, one past the highest number in use: names are unique per engine,
+    """(``proxicloud-NNN``, NNN), one past the highest number in use: names are unique per engine,
     so every container of the inventory counts, whoever may see it."""
     cache = _refresh_visible(session, rt, viewer, stats=False)
-    name, counter = free_name(session)
-    return Read({"name": name, "counter": counter}, cache)
+    return Read(free_name(session), cache)
 
 
 def name_taken(session: Session, name: str) -> bool:
@@ -338,68 +336,108 @@ def free_name(session: Session) -> tuple[str, int]:
     return f"{NAME_PREFIX}{counter:03d}", counter
 
 
+@dataclass
+class Hit:
+    """A container a search found."""
+    vmid: int
+    name: str
+    status: str
+    ip_address: str | None
+    hostname: str | None
+
+
 def search(session: Session, rt, viewer: Principal, q: str) -> Read:
-    """Containers whose name, hostname or any IP address contains ``q`` (case-insensitive)."""
+    """Containers (`Hit`) whose name, hostname or any IP address contains ``q`` (case-insensitive)."""
     cache = _refresh_visible(session, rt, viewer, stats=False)
     needle = q.strip().lower()
     results = []
     for row in _visible_rows(session, viewer):
         meta = row.meta or {}
         ips = [ip for ip in (meta.get("ip_addresses") or {}).values() if ip]
-        hay = [row.name, (meta.get("config") or {}).get("hostname") or "", *ips]
-        if any(needle in h.lower() for h in hay):
-            results.append({"vmid": inventory.vmid_of(row), "name": row.name, "status": row.status,
-                            "ip_address": meta.get("private_ip"), "hostname": (meta.get("config") or {}).get("hostname")})
-    return Read({"query": q, "results": results, "total": len(results)}, cache)
+        hostname = (meta.get("config") or {}).get("hostname")
+        if any(needle in h.lower() for h in (row.name, hostname or "", *ips)):
+            results.append(Hit(inventory.vmid_of(row), row.name, row.status, meta.get("private_ip"), hostname))
+    return Read(results, cache)
+
+
+@dataclass
+class Host:
+    """The engine host's figures (what the driver's ``host()`` reports; None when unknown)."""
+    name: str | None = None
+    version: str | None = None
+    uptime: int | None = None
+    cpu_cores: int | None = None
+    memory_total: int | None = None  # bytes
+    engine: str | None = None
+    load_average: list[float] | None = None
+    storage_used: int | None = None
+    storage_total: int | None = None
+
+    @classmethod
+    def of(cls, facts: dict[str, Any]) -> Host:
+        return cls(**{f: facts.get(f) for f in cls.__dataclass_fields__})
 
 
 def node_info(session: Session, rt, viewer: Principal) -> Read:
+    """The engine host (`Host`)."""
     host, cache = _host_of(rt, session, viewer)
-    return Read({"node_name": host.get("name"), "version": host.get("version"), "uptime": host.get("uptime"),
-                 "cpu_cores": host.get("cpu_cores"), "total_memory": host.get("memory_total"),
-                 "proxicloud_version": __version__, "engine": host.get("engine")}, cache)
+    return Read(Host.of(host), cache)
 
 
 def _percent(used: float | None, total: float | None) -> float | None:
     return round(used / total * 100, 1) if used is not None and total else None
 
 
+@dataclass
+class Activity:
+    """Something that happened to a container: a successful action, or its creation."""
+    at: int  # unix seconds
+    action: str
+    vmid: int
+    name: str
+    details: str | None
+
+
 def _activity(session: Session, viewer: Principal, rows: list[Resource], tids: dict[str, str],
-              limit: int = 10) -> list[dict[str, Any]]:
+              limit: int = 10) -> list[Activity]:
     stmt = inventory.scoped(session, viewer, select(ResourceAction, Resource)
                             .join(Resource, Resource.id == ResourceAction.resource_id)
                             .where(Resource.kind == KIND, ResourceAction.result == "success"))
-    done = [{"timestamp": int(a.time.timestamp()), "action": "delete" if a.action == "terminate" else a.action,
-             "vmid": inventory.vmid_of(r), "name": r.name, "details": a.message}
+    done = [Activity(int(a.time.timestamp()), "delete" if a.action == "terminate" else a.action,
+                     inventory.vmid_of(r), r.name, a.message)
             for a, r in session.execute(stmt.order_by(ResourceAction.id.desc()).limit(limit))]
     made = []
     for r in sorted(rows, key=lambda r: r.created_at, reverse=True)[:limit]:
         image = (r.meta or {}).get("image") or ""
-        made.append({"timestamp": int(r.created_at.timestamp()), "action": "create", "vmid": inventory.vmid_of(r),
-                     "name": r.name, "details": f"Created from {tids.get(normalize(image), image) if image else 'unknown'}"})
-    return sorted(done + made, key=lambda x: x["timestamp"], reverse=True)[:limit]
+        made.append(Activity(int(r.created_at.timestamp()), "create", inventory.vmid_of(r), r.name,
+                             f"Created from {tids.get(normalize(image), image) if image else 'unknown'}"))
+    return sorted(done + made, key=lambda x: x.at, reverse=True)[:limit]
+
+
+@dataclass
+class Summary:
+    """The node's figures: containers by status, what they use of the host, recent activity."""
+    host: Host
+    counts: dict[str, int]  # by status, plus "total"
+    cpu_used: float | None  # percent of the host's cores
+    memory_used: int  # bytes
+    memory_percent: float | None
+    storage_percent: float | None
+    activity: list[Activity]
 
 
 def dashboard_summary(session: Session, rt, viewer: Principal) -> Read:
-    host, host_cache = _host_of(rt, session, viewer)
+    facts, host_cache = _host_of(rt, session, viewer)
+    host = Host.of(facts)
     listing = list_containers(session, rt, viewer)
     rows = listing.data
-    count = lambda s: sum(1 for r in rows if r.status == s)
-    cores = host.get("cpu_cores")
+    counts = {s: sum(1 for r in rows if r.status == s) for s in ("running", "stopped", "paused")}
     cpu_used = sum(r.cpu_usage for r in rows)
     mem_used = sum(r.memory_usage for r in rows)
-    return Read({
-        "containers": {"total": len(rows), "running": count("running"), "stopped": count("stopped"),
-                       "paused": count("paused")},
-        "resources": {
-            "cpu": {"used": round(cpu_used / cores, 1) if cores else None, "total": cores},
-            "memory": {"used": mem_used, "total": host.get("memory_total"),
-                       "percent": _percent(mem_used, host.get("memory_total"))},
-            "storage": {"used": host.get("storage_used"), "total": host.get("storage_total"),
-                        "percent": _percent(host.get("storage_used"), host.get("storage_total"))},
-        },
-        "node": {"name": host.get("name"), "version": host.get("version"), "uptime": host.get("uptime"),
-                 "cpu_cores": cores, "load_average": host.get("load_average")},
-        "recent_activity": _activity(session, viewer, _visible_rows(session, viewer), _template_ids(rt.settings)),
-    }, _worst(host_cache, listing.cache))
-
+    return Read(Summary(
+        host=host, counts={"total": len(rows), **counts},
+        cpu_used=round(cpu_used / host.cpu_cores, 1) if host.cpu_cores else None,
+        memory_used=mem_used, memory_percent=_percent(mem_used, host.memory_total),
+        storage_percent=_percent(host.storage_used, host.storage_total),
+        activity=_activity(session, viewer, _visible_rows(session, viewer), _template_ids(rt.settings)),
+    ), _worst(host_cache, listing.cache))

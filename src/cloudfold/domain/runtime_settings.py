@@ -39,30 +39,39 @@ def _stored(session: Session) -> dict[str, Any]:
     return {row.key: row.value for row in session.scalars(select(SettingValue))}
 
 
-def all_settings(session: Session) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Setting:
+    """A setting: its spec and the value stored for it (None: the default applies)."""
+    spec: SettingSpec
+    stored: Any = None
+
+    @property
+    def value(self) -> Any:
+        return self.spec.default if self.stored is None else self.stored
+
+    @property
+    def is_default(self) -> bool:
+        return self.stored is None
+
+
+def all_settings(session: Session) -> list[Setting]:
     stored = _stored(session)
-    return [describe(spec, stored.get(spec.key)) for spec in SPECS.values()]
+    return [Setting(spec, stored.get(spec.key)) for spec in SPECS.values()]
 
 
-def describe(spec: SettingSpec, stored: Any) -> dict[str, Any]:
-    return {"key": spec.key, "value": spec.default if stored is None else stored, "default": spec.default,
-            "description": spec.description, "is_default": stored is None,
-            "minimum": spec.minimum, "maximum": spec.maximum}
-
-
-def get(session: Session, key: str) -> dict[str, Any]:
+def get(session: Session, key: str) -> Setting:
     spec = SPECS.get(key)
     if spec is None:
         raise NotFound(f"Unknown setting {key!r}")
     row = session.get(SettingValue, key)
-    return describe(spec, row.value if row else None)
+    return Setting(spec, row.value if row else None)
 
 
 def value(session: Session, key: str) -> int:
-    return get(session, key)["value"]
+    return get(session, key).value
 
 
-def put(session: Session, ctx: Context, key: str, new: Any) -> dict[str, Any]:
+def put(session: Session, ctx: Context, key: str, new: Any) -> Setting:
     spec = SPECS.get(key)
     if spec is None:
         raise NotFound(f"Unknown setting {key!r}")
@@ -78,4 +87,4 @@ def put(session: Session, ctx: Context, key: str, new: Any) -> dict[str, Any]:
         row.value = new
     audit.record(session, ctx, "settings.update", target=f"setting:{key}", detail={"old": old, "new": new})
     session.commit()
-    return describe(spec, new)
+    return Setting(spec, new)

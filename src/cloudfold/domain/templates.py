@@ -26,6 +26,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -161,24 +162,39 @@ def _rows(templates: dict[str, Template], images: list[dict[str, Any]],
     return rows
 
 
-def _summary(template: Template, image: dict[str, Any] | None) -> dict[str, Any]:
-    return {**template.model_dump(include={"id", "name", "description", "distribution", "version", "featured"}),
-            "size": image["size"] if image else None, "available": image is not None}
+@dataclass
+class Listed:
+    """A template, with its image's size when the engine has it (`available`)."""
+    template: Template
+    available: bool
+    size: int | None  # bytes of the engine's image
 
 
-def _listing(session: Session, settings: Settings, box: SecretBox, everything: bool) -> list[dict[str, Any]]:
+@dataclass
+class Details(Listed):
+    """One template's details: the architecture, the image's id and where it was pulled from."""
+    architecture: str = HOST_ARCH
+    checksum: str | None = None
+    url: str | None = None
+
+
+def _listed(template: Template, image: dict[str, Any] | None) -> Listed:
+    return Listed(template, image is not None, image["size"] if image else None)
+
+
+def _listing(session: Session, settings: Settings, box: SecretBox, everything: bool) -> list[Listed]:
     templates = catalog(settings)
     with _engine(session, settings, box) as driver:
         images = _images(driver)
-    return [_summary(t, image) for t, image in _rows(templates, images, everything)]
+    return [_listed(t, image) for t, image in _rows(templates, images, everything)]
 
 
-def list_featured(session: Session, settings: Settings, box: SecretBox) -> list[dict[str, Any]]:
+def list_featured(session: Session, settings: Settings, box: SecretBox) -> list[Listed]:
     """The featured templates of the catalog, each with its availability in the engine."""
     return _listing(session, settings, box, everything=False)
 
 
-def list_all(session: Session, settings: Settings, box: SecretBox) -> list[dict[str, Any]]:
+def list_all(session: Session, settings: Settings, box: SecretBox) -> list[Listed]:
     """Every catalog template, then every other tagged image present in the engine."""
     return _listing(session, settings, box, everything=True)
 
@@ -190,7 +206,7 @@ def _url(image: dict[str, Any] | None) -> str | None:
     return next((d for d in image["digests"] if not d.startswith("localhost/")), None)
 
 
-def info(session: Session, settings: Settings, box: SecretBox, template_id: str) -> dict[str, Any]:
+def info(session: Session, settings: Settings, box: SecretBox, template_id: str) -> Details:
     templates = catalog(settings)
     with _engine(session, settings, box) as driver:
         images = _images(driver)
@@ -201,6 +217,6 @@ def info(session: Session, settings: Settings, box: SecretBox, template_id: str)
         template, image = found
         if image is not None:
             image = driver.image(image["id"]) or image  # inspect adds the architecture
-    return {**_summary(template, image), "architecture": (image or {}).get("architecture") or template.architecture,
-            "checksum": image["id"] if image else None, "url": _url(image), "storage": "local",
-            "path": template.image}
+    return Details(**vars(_listed(template, image)),
+                   architecture=(image or {}).get("architecture") or template.architecture,
+                   checksum=image["id"] if image else None, url=_url(image))

@@ -8,7 +8,6 @@ containers (`account`), or a vm resource (`vm`, named by its inventory id as /vm
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,25 +113,13 @@ def build(session: Session, viewer: Principal) -> Topology:
     )
 
 
-def summaries(t: Topology) -> dict[str, Any]:
-    """Counts over a topology: containers, services by health, databases by engine, storage."""
-    running = sum(c.running for c in t.containers)
-    health = Counter(s.health for s in t.services)
+def volumes_in_use(t: Topology) -> list[Resource]:
+    """Volumes mounted by a container or attached to a vm."""
     mounted = {m.get("name") for c in t.containers for m in c.meta.get("mounts") or [] if m.get("type") == "volume"}
-    in_use = [v for v in t.volumes if v.name in mounted or (v.meta or {}).get("attached_instances")]
+    return [v for v in t.volumes if v.name in mounted or (v.meta or {}).get("attached_instances")]
+
+
+def volume_size_gb(t: Topology) -> float:
+    """The sum of the volume sizes the providers report (engine volumes report none)."""
     sizes = [(v.meta or {}).get("size_gb") for v in t.volumes]
-    return {
-        "vms": {"total": len(t.hosts), "running": sum(h.status in ("running", "healthy") for h in t.hosts)},
-        "containers": {"total": len(t.containers), "running": running, "stopped": len(t.containers) - running,
-                       "images": len({c.meta.get("image") for c in t.containers if c.meta.get("image")}),
-                       "by_vm": [{"vm_id": h.vm_id, "total": len(h.containers),
-                                 "running": sum(c.running for c in h.containers)} for h in t.hosts if h.containers]},
-        "services": {"total": len(t.services), "healthy": health["healthy"], "degraded": health["degraded"],
-                     "down": health["down"]},
-        "databases": {"total": len(t.databases), "by_engine": dict(Counter(c.database for c in t.databases))},
-        "networks": {"total": len(t.networks)},
-        "storage": {"volumes": len(t.volumes),
-                    "volumes_in_use": len(in_use),
-                    "volume_size_gb": float(sum(s for s in sizes if isinstance(s, (int, float)))),
-                    "buckets": len(t.buckets)},
-    }
+    return float(sum(s for s in sizes if isinstance(s, (int, float))))

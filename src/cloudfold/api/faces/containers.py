@@ -6,6 +6,8 @@ same action path as every other face. Machine control needs the admin scope (see
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -82,7 +84,7 @@ def _enqueue(request: Request, session: Session, runtime: Runtime, p: Principal,
              dependencies=[Depends(actions_limit)], responses=responses(400, 409, 422, 502, 503))
 def create(body: ContainerIn, runtime: Runtime = Depends(get_runtime), c: Cloud = Depends(cloud("admin"))):
     req = containers.CreateRequest(**body.model_dump(exclude_none=True))
-    return ContainerCreated(**containers.create(c, runtime.queue, req))
+    return ContainerCreated(**asdict(containers.create(c, runtime.queue, req)))
 
 
 @router.post("/{vmid}/start", response_model=ContainerTask, summary="Start a stopped container",

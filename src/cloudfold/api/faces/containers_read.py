@@ -43,13 +43,13 @@ def list_containers(
 @router.get("/generate-name", response_model=enveloped(GeneratedName), summary="A container name not in use",
             responses=OK)
 def generate_name(r: Reader = Depends(reader)):
-    return r.answer(GeneratedName, proxicloud.generate_name)
+    return r.answer(GeneratedName, proxicloud.generate_name, shape=shapes.generated)
 
 
 @router.get("/search", response_model=enveloped(SearchResults), summary="Search containers by name, hostname or IP",
             responses={**OK, **responses(422)})
 def search(q: str = Query(..., min_length=1, max_length=200, description="Search query"), r: Reader = Depends(reader)):
-    return r.answer(SearchResults, proxicloud.search, q)
+    return r.answer(SearchResults, proxicloud.search, q, shape=lambda hits: shapes.search(q, hits))
 
 
 @router.get("/{vmid}", response_model=enveloped(ContainerDetail), summary="Details of one container",

@@ -1,12 +1,15 @@
-"""Seed 004's container objects, shaped from the domain's figures (`proxicloud.Container`):
-the summary of a list entry, and one container's `config` and `current` (their PVE-style
-strings: rootfs, net0, features)."""
+"""Seed 004's objects, shaped from the domain's figures (`proxicloud.Container`, `Hit`, `Host`,
+`Summary`): the summary of a list entry, one container's `config` and `current` (their
+PVE-style strings: rootfs, net0, features), search results, a free name, /api/info and
+/api/dashboard/summary."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-from cloudfold.domain.proxicloud import MB, Container
+from cloudfold import __version__
+from cloudfold.domain.proxicloud import MB, Container, Hit, Host, Summary
 
 RESTARTS_ON_BOOT = ("always", "unless-stopped")
 
@@ -53,3 +56,33 @@ def current(c: Container) -> dict[str, Any]:
 def detail(c: Container) -> dict[str, Any]:
     return {"vmid": c.vmid, "name": c.name, "status": c.status, "template": c.template, "config": config(c),
             "current": current(c), "ip_address": c.ip_address, "created_at": int(c.row.created_at.timestamp())}
+
+
+def generated(found: tuple[str, int]) -> dict[str, Any]:
+    name, counter = found
+    return {"name": name, "counter": counter}
+
+
+def search(query: str, hits: list[Hit]) -> dict[str, Any]:
+    return {"query": query, "results": [asdict(h) for h in hits], "total": len(hits)}
+
+
+def node_info(host: Host) -> dict[str, Any]:
+    return {"node_name": host.name, "version": host.version, "uptime": host.uptime, "cpu_cores": host.cpu_cores,
+            "total_memory": host.memory_total, "proxicloud_version": __version__, "engine": host.engine}
+
+
+def dashboard_summary(s: Summary) -> dict[str, Any]:
+    host = s.host
+    return {
+        "containers": s.counts,
+        "resources": {
+            "cpu": {"used": s.cpu_used, "total": host.cpu_cores},
+            "memory": {"used": s.memory_used, "total": host.memory_total, "percent": s.memory_percent},
+            "storage": {"used": host.storage_used, "total": host.storage_total, "percent": s.storage_percent},
+        },
+        "node": {"name": host.name, "version": host.version, "uptime": host.uptime, "cpu_cores": host.cpu_cores,
+                 "load_average": host.load_average},
+        "recent_activity": [{"timestamp": a.at, "action": a.action, "vmid": a.vmid, "name": a.name,
+                             "details": a.details} for a in s.activity],
+    }

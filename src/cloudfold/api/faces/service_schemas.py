@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from cloudfold.domain import topology
 from cloudfold.domain.services import ContainerView, Host, Service
-from cloudfold.domain.topology import HostNode, NetworkNode
+from cloudfold.domain.topology import HostNode, NetworkNode, Topology
 
 
 class Camel(BaseModel):
@@ -238,3 +240,22 @@ def network_out(n: NetworkNode) -> NetworkOut:
                       provider=n.resource.provider, driver=meta.get("driver"), subnet=meta.get("cidr_block"),
                       gateway=meta.get("gateway"), internal=bool(meta.get("internal")),
                       containers=[c.resource.name for c in n.containers])
+
+
+def summaries_of(t: Topology) -> Summaries:
+    """Counts over a topology: containers, services by health, databases by engine, storage."""
+    running = sum(c.running for c in t.containers)
+    health = Counter(s.health for s in t.services)
+    return Summaries(
+        vms=CountRunning(total=len(t.hosts), running=sum(h.status in ("running", "healthy") for h in t.hosts)),
+        containers=ContainerSummary(
+            total=len(t.containers), running=running, stopped=len(t.containers) - running,
+            images=len({c.meta.get("image") for c in t.containers if c.meta.get("image")}),
+            by_vm=[VmCount(vm_id=h.vm_id, total=len(h.containers), running=sum(c.running for c in h.containers))
+                   for h in t.hosts if h.containers]),
+        services=HealthSummary(total=len(t.services), healthy=health["healthy"], degraded=health["degraded"],
+                               down=health["down"]),
+        databases=DatabaseSummary(total=len(t.databases), by_engine=dict(Counter(c.database for c in t.databases))),
+        networks=Total(total=len(t.networks)),
+        storage=StorageSummary(volumes=len(t.volumes), volumes_in_use=len(topology.volumes_in_use(t)),
+                               volume_size_gb=topology.volume_size_gb(t), buckets=len(t.buckets)))

@@ -26,21 +26,26 @@ class SettingOut(BaseModel):
     maximum: int
 
 
+def _out(s: runtime_settings.Setting) -> SettingOut:
+    return SettingOut(key=s.spec.key, value=s.value, default=s.spec.default, description=s.spec.description,
+                      is_default=s.is_default, minimum=s.spec.minimum, maximum=s.spec.maximum)
+
+
 class SettingPut(BaseModel):
     value: Any
 
 
 @router.get("", response_model=list[SettingOut], summary="Every setting with its default")
 def list_settings(session: Session = Depends(get_session), p: Principal = Depends(require("read"))):
-    return runtime_settings.all_settings(session)
+    return [_out(s) for s in runtime_settings.all_settings(session)]
 
 
 @router.get("/{key}", response_model=SettingOut, summary="One setting", responses=responses(404))
 def get_setting(key: str, session: Session = Depends(get_session), p: Principal = Depends(require("read"))):
-    return runtime_settings.get(session, key)
+    return _out(runtime_settings.get(session, key))
 
 
 @router.put("/{key}", response_model=SettingOut, summary="Change a setting", responses=responses(400, 404, 422))
 def put_setting(key: str, body: SettingPut, request: Request, session: Session = Depends(get_session),
                 p: Principal = Depends(require("admin"))):
-    return runtime_settings.put(session, context(request, p), key, body.value)
+    return _out(runtime_settings.put(session, context(request, p), key, body.value))

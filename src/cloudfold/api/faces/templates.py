@@ -50,8 +50,23 @@ class TemplateInfo(BaseModel):
     path: str
 
 
-def _list(rows: list[dict]) -> TemplateList:
-    return TemplateList(templates=[TemplateSummary(**row) for row in rows], total=len(rows))
+NAMED = {"id", "name", "description", "distribution", "version"}
+
+
+def _summary(row: templates.Listed) -> TemplateSummary:
+    return TemplateSummary(**row.template.model_dump(include=NAMED | {"featured"}), size=row.size,
+                           available=row.available)
+
+
+def _list(rows: list[templates.Listed]) -> TemplateList:
+    return TemplateList(templates=[_summary(row) for row in rows], total=len(rows))
+
+
+def _info(d: templates.Details) -> TemplateInfo:
+    """Seed 004's details; every image is in the local engine's storage, run by its reference."""
+    return TemplateInfo(**d.template.model_dump(include=NAMED), architecture=d.architecture, size=d.size,
+                        checksum=d.checksum, url=d.url, available=d.available, storage="local",
+                        path=d.template.image)
 
 
 @router.get("", response_model=TemplateList, summary="List featured templates")
@@ -71,4 +86,4 @@ def all_templates(session: Session = Depends(get_session), runtime: Runtime = De
 def info(template_id: str = Path(..., max_length=200, description="Template id, e.g. busybox-1-standard"),
          session: Session = Depends(get_session), runtime: Runtime = Depends(get_runtime),
          _p: Principal = Depends(require("read"))):
-    return TemplateInfo(**templates.info(session, runtime.settings, runtime.secretbox, template_id))
+    return _info(templates.info(session, runtime.settings, runtime.secretbox, template_id))

@@ -23,6 +23,7 @@ from cloudfold.api.faces.service_schemas import (
     host_ref,
     network_out,
     service_summary,
+    summaries_of,
     vm_node,
 )
 from cloudfold.domain import topology
@@ -46,7 +47,7 @@ def full(t: topology.Topology = Depends(_topology)):
                        containers=[container_node(c) for c in t.containers],
                        databases=[container_node(c) for c in t.databases],
                        networks=[network_out(n) for n in t.networks],
-                       summaries=Summaries.model_validate(topology.summaries(t)), generated_at=t.generated_at)
+                       summaries=summaries_of(t), generated_at=t.generated_at)
 
 
 @router.get("/vms", response_model=VmList, summary="Get VM topology table")
@@ -84,4 +85,4 @@ def networks(t: topology.Topology = Depends(_topology)):
 
 @router.get("/summaries", response_model=Summaries, summary="Get storage and container summaries")
 def summaries(t: topology.Topology = Depends(_topology)):
-    return Summaries.model_validate(topology.summaries(t))
+    return summaries_of(t)

@@ -154,8 +154,17 @@ def to_launch(cloud: Cloud, req: CreateRequest) -> instances.Launch:
                             extra={k: v for k, v in extra.items() if k != "network"} | {"net0": extra["network"]})
 
 
-def create(cloud: Cloud, queue, req: CreateRequest) -> dict[str, Any]:
-    """Check and reserve now, create in a `container.create` job: {vmid, name, task_id, status}."""
+@dataclass
+class Creating:
+    """A container reserved (status ``creating``) whose `container.create` task makes it."""
+    vmid: int
+    name: str
+    task_id: str
+    status: str  # the reserved record's: creating
+
+
+def create(cloud: Cloud, queue, req: CreateRequest) -> Creating:
+    """Check and reserve now, create in a `container.create` job."""
     launch = to_launch(cloud, req)
     plan = instances.plan(cloud, launch)
     instances.claim(cloud, plan)
@@ -166,7 +175,7 @@ def create(cloud: Cloud, queue, req: CreateRequest) -> dict[str, Any]:
     except Exception as exc:
         core.abandon(cloud, obj, f"could not enqueue: {exc}")
         raise
-    return {"vmid": inventory.vmid_of(obj.resource), "name": launch.name, "task_id": task_id, "status": "creating"}
+    return Creating(inventory.vmid_of(obj.resource), launch.name, task_id, obj.resource.status)
 
 
 @job("container.create")
