@@ -82,7 +82,7 @@ def authenticate(session: Session, ctx: Context, email: str, password: str, thro
     identity = _login_identity(email)
     if throttle is not None:
         throttle.check(LOGIN_ACCOUNT, identity)
-    user = session.scalar(select(User).where(User.email == email))
+    user = by_email(session, email)
     # an unknown address is verified against a dummy hash: both answers take the same time
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
@@ -121,4 +121,9 @@ def by_uuid(session: Session, user_uuid: str) -> User | None:
 
 
 def by_email(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(User.email == normalise_email(email)))
+    """The user of an address; an address with a control character (NUL included) can never
+    have been stored, and PostgreSQL refuses NUL in a query, so it names no one."""
+    email = normalise_email(email)
+    if any(ord(c) < 32 or ord(c) == 127 for c in email):
+        return None
+    return session.scalar(select(User).where(User.email == email))
