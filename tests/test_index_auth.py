@@ -59,3 +59,29 @@ def test_scoped_callers_get_403_exactly_where_the_index_asks_more(client, make_a
         if status == 401 or (refused and status != 403):
             wrong.append((e["method"], e["path"], e["auth"], status))
     assert wrong == []
+
+
+def test_the_openapi_schema_asks_a_credential_exactly_where_the_index_does(client):
+    """The credential is read from the headers directly (no FastAPI security dependency), so
+    the schema's security is written from the same dependency tree as the index."""
+    schema = client.get("/openapi.json").json()
+    assert set(schema["components"]["securitySchemes"]) == {"HTTPBearer", "APIKeyHeader", "OAuth2PasswordBearer"}
+    assert schema["components"]["securitySchemes"]["APIKeyHeader"] == {
+        "type": "apiKey", "in": "header", "name": "X-API-Key", "description": "An API key"}
+    wrong = []
+    for e in endpoints(client):
+        operation = schema["paths"][e["path"]][e["method"].lower()]
+        if bool(operation.get("security")) != (e["auth"] != "none"):
+            wrong.append((e["method"], e["path"], e["auth"]))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("header", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "cfk_no_scheme"])
+def test_an_authorization_header_without_a_bearer_credential_is_no_credential(client, header):
+    r = client.get("/auth/keys", headers={"Authorization": header})
+    assert r.status_code == 401 and r.json()["message"] == "Not authenticated"
+
+
+def test_x_api_key_wins_over_a_bearer_token(client, member, admin):
+    r = client.get("/auth/me", headers={"X-API-Key": member.key, "Authorization": f"Bearer {admin.key}"})
+    assert r.status_code == 200 and r.json()["email"] == member.email

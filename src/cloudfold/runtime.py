@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloudfold.security.ratelimit import RateLimits
 from cloudfold.datadir import ensure_data_dir, jwt_secret
-from cloudfold.db.engine import make_engine, make_session_factory
+from cloudfold.db.engine import make_engine, make_loop_engine, make_session_factory
 from cloudfold.domain.events import EventBus, InProcessBus
 from cloudfold.domain.principal_cache import PrincipalCache
 from cloudfold.domain.refusal_samples import RefusalSampler
@@ -37,6 +37,7 @@ class Runtime:
     events: EventBus
     refusals: RefusalSampler
     principals: PrincipalCache
+    loop_engine: Engine | None = None  # SQLite: reads made inline on the event loop (api/deps.read)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -68,6 +69,7 @@ class Runtime:
             events=InProcessBus(),
             refusals=RefusalSampler(sessions, settings.audit_sample_seconds),
             principals=PrincipalCache(settings.principal_cache_seconds),
+            loop_engine=make_loop_engine(settings.sqlalchemy_url),
         )
         queue.services = runtime
         return runtime
@@ -87,3 +89,5 @@ class Runtime:
         self.refusals.stop()
         self.queue.stop()
         self.engine.dispose()
+        if self.loop_engine is not None:
+            self.loop_engine.dispose()

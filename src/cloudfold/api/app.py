@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from cloudfold import __version__
-from cloudfold.api import errors
+from cloudfold.api import errors, openapi_auth
 from cloudfold.api.faces import (
     apikeys,
     audit,
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for module in ROUTERS:
         app.include_router(module.router)
     errors.document_validation_status(app)
+    openapi_auth.install(app)
 
     # Added innermost first: the last one added sees the request first.
     app.add_middleware(IdempotencyMiddleware)

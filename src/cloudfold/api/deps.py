@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 from asgi_correlation_id import correlation_id
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.orm import Session
 
 from cloudfold.domain import auth
@@ -17,13 +18,19 @@ from cloudfold.domain.context import Context, Principal
 from cloudfold.errors import Forbidden, Unauthorized
 from cloudfold.runtime import Runtime
 
-bearer_scheme = HTTPBearer(auto_error=False, description="A JWT from POST /auth/login, or an API key")
-api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key")
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/login", auto_error=False)
-
+T = TypeVar("T")
 
 async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
+
+
+async def read(runtime: Runtime, fn: Callable[..., T], *args: Any) -> T:
+    """Run a short read-only domain function ``fn(engine, *args)``: on SQLite inline, on the
+    event loop's own connection (`db/engine.make_loop_engine`); on a database server in the
+    thread pool. ``fn`` must not write, and must not hold its connection past its return."""
+    if runtime.loop_engine is not None:
+        return fn(runtime.loop_engine, *args)
+    return await run_in_threadpool(fn, runtime.engine, *args)
 
 
 async def get_session(runtime: Runtime = Depends(get_runtime)) -> AsyncIterator[Session]:
@@ -73,14 +80,25 @@ def _resolve(runtime: Runtime, credential: str) -> Principal:
         return auth.resolve(session, runtime.jwt_secret, credential, runtime.principals)
 
 
-async def current_principal(
-    request: Request,
-    runtime: Runtime = Depends(get_runtime),
-    bearer: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
-    api_key: str | None = Depends(api_key_scheme),
-    _oauth2: str | None = Depends(oauth2_scheme),  # documents the OAuth2 password flow in /docs
-) -> Principal:
-    credential = api_key or (bearer.credentials if bearer else None)
+def credential_of(request: Request) -> str | None:
+    """The credential a request carries: `X-API-Key`, else `Authorization: Bearer …` (a JWT
+    or an API key). Read from the headers directly; the OpenAPI schema documents the three
+    ways (`api/openapi_auth.py`)."""
+    api_key = request.headers.get("x-api-key")
+    if api_key:
+        return api_key
+    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+    return token if scheme.lower() == "bearer" and token else None
+
+
+async def authenticate(request: Request) -> Principal:
+    """Who is calling, once per request (kept in `request.state`, which the error handler
+    reads too): a 401 without a valid credential, the per-user rate limit otherwise."""
+    principal = getattr(request.state, "principal", None)
+    if principal is not None:
+        return principal
+    runtime: Runtime = request.app.state.runtime
+    credential = credential_of(request)
     if not credential:
         await _limit_ip(request, runtime)
         raise Unauthorized("Not authenticated")
@@ -96,13 +114,26 @@ async def current_principal(
     return principal
 
 
+# The dependencies that authenticate take the request alone: every dependency FastAPI solves
+# costs time on every request (the read path's yardstick is bench/bench_http.py).
+
+async def current_principal(request: Request) -> Principal:
+    return await authenticate(request)
+
+
+current_principal.authenticates = True  # type: ignore[attr-defined]  (read by api/route_auth.py)
+
+
 def require(scope: str) -> Callable[..., Principal]:
-    async def dependency(principal: Principal = Depends(current_principal)) -> Principal:
+    async def dependency(request: Request) -> Principal:
+        principal = await authenticate(request)
         if scope not in principal.scopes:
             raise Forbidden(f"This needs the '{scope}' scope")
         return principal
 
     dependency.__name__ = f"require_{scope}"
+    dependency.authenticates = True  # type: ignore[attr-defined]
+    dependency.scope = scope  # type: ignore[attr-defined]
     return dependency
 
 

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from cloudfold.api.routes import iter_routes
+from cloudfold.api.routes import amend_openapi, iter_routes
 from cloudfold.domain import audit
 from cloudfold.domain.context import Context
 from cloudfold.errors import (
@@ -183,12 +183,8 @@ def install(app: FastAPI) -> None:
 def document_validation_status(app: FastAPI) -> None:
     """The OpenAPI schema names the status each route answers to a validation failure:
     FastAPI documents 422 everywhere; routes answering 400 get their 422 entry moved to 400."""
-    build = app.openapi
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = build()
+    def amend(schema: dict[str, Any]) -> None:
         for route, original in iter_routes(app):
             if not answers_400(route.path, original):
                 continue
@@ -198,10 +194,8 @@ def document_validation_status(app: FastAPI) -> None:
                 if op and "422" in op.get("responses", {}):
                     moved = op["responses"].pop("422")
                     op["responses"].setdefault("400", {**moved, "description": "BAD_REQUEST"})
-        app.openapi_schema = schema
-        return schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    amend_openapi(app, amend)
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

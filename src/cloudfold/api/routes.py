@@ -7,7 +7,7 @@ path and methods). Older releases have no such function and a flat ``app.routes`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 try:
@@ -22,3 +22,17 @@ def iter_routes(app: Any) -> Iterator[tuple[Any, Any]]:
     ``original`` is the route object as declared (APIRoute, Route, ...)."""
     for route in _flatten(app.routes):
         yield route, getattr(route, "original_route", route)
+
+
+def amend_openapi(app: Any, amend: Callable[[dict[str, Any]], None]) -> None:
+    """Let ``amend`` change the OpenAPI schema once, when it is first built (calls chain)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            amend(schema)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Engine, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
@@ -62,11 +62,11 @@ _LIST = (select(*_LISTED).where(ApiKey.user_id == bindparam("user_id"), ApiKey.r
          .order_by(ApiKey.created_at))
 
 
-def list_for(session: Session, principal: Principal) -> list[Row]:
+def list_for(engine: Engine, principal: Principal) -> list[Row]:
     """The caller's live keys, oldest first, as rows with `_LISTED`'s fields. One statement
-    with nothing to flush: read on a pooled connection directly, without the session's unit of
+    with nothing to flush: read on a pooled connection directly, without a session's unit of
     work (whose begin and close cost more than the query)."""
-    with session.get_bind().connect() as conn:
+    with engine.connect() as conn:
         return list(conn.execute(_LIST, {"user_id": principal.user_id}))
 
 

@@ -3,10 +3,11 @@ X-Total-Count, X-Page-Size and X-Page-Number headers."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic_core import to_json
 from sqlalchemy.orm import Session
 
-from cloudfold.api.deps import get_session, require
+from cloudfold.api.deps import get_session, read, require
 from cloudfold.api.errors import responses
 from cloudfold.api.params import RecordId, Skip
 from cloudfold.api.faces.resource_schemas import InventoryItem, inventory_item
@@ -17,16 +18,16 @@ router = APIRouter(prefix="/inventory", tags=["inventory"], responses=responses(
 
 
 def _listing(group: str):
-    def endpoint(response: Response, provider: str | None = Query(None, max_length=32),
-                 region: str | None = Query(None, max_length=64), status: str | None = Query(None, max_length=32),
-                 skip: Skip = 0, limit: int = Query(100, ge=1, le=1000),
-                 session: Session = Depends(get_session), p: Principal = Depends(require("read"))):
+    async def endpoint(request: Request, provider: str | None = Query(None, max_length=32),
+                       region: str | None = Query(None, max_length=64), status: str | None = Query(None, max_length=32),
+                       skip: Skip = 0, limit: int = Query(100, ge=1, le=1000),
+                       p: Principal = Depends(require("read"))) -> Response:
         f = inventory.Filters(kinds=inventory.GROUPS[group], provider=provider, region=region, status=status)
-        rows, total = inventory.page(session, p, f, skip, limit)
-        response.headers["X-Total-Count"] = str(total)
-        response.headers["X-Page-Size"] = str(limit)
-        response.headers["X-Page-Number"] = str(skip // limit + 1)
-        return [inventory_item(r) for r in rows]
+        rows, total = await read(request.app.state.runtime, inventory.page_rows, p, f, skip, limit)
+        # plain rows shaped as dicts and serialised by pydantic's core in one call (the read path's cost)
+        return Response(to_json([inventory_item(r) for r in rows]), media_type="application/json",
+                        headers={"X-Total-Count": str(total), "X-Page-Size": str(limit),
+                                 "X-Page-Number": str(skip // limit + 1)})
 
     endpoint.__name__ = f"inventory_{group}"
     return endpoint

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+from sqlalchemy import Row
 
 from cloudfold.db.models import Resource
 from cloudfold.domain.inputs import FreeForm, PlainText, StrMap
@@ -105,11 +106,14 @@ def resource_out(r: Resource) -> ResourceOut:
     )
 
 
-def inventory_item(r: Resource) -> InventoryItem:
+def inventory_item(r: Resource | Row) -> dict[str, Any]:
+    """`InventoryItem`'s fields, from a record or a plain row of `inventory.ITEM_COLUMNS`. A
+    dict, not the model: a listing serialises a page of them at once (`pydantic_core.to_json`)
+    without validating again what the database's columns already guarantee."""
     meta = dict(r.meta or {})
     meta.setdefault("tags", r.tags or {})
     if r.cost_per_hour is not None:
         meta.setdefault("cost_per_hour", r.cost_per_hour)
-    return InventoryItem(id=r.id, resource_id=r.external_id, resource_name=r.name, resource_type=r.kind,
-                         provider=r.provider, region=r.region, status=r.status, metadata=meta,
-                         created_at=r.created_at, last_synced=r.last_synced)
+    return {"id": r.id, "resource_id": r.external_id, "resource_name": r.name, "resource_type": r.kind,
+            "provider": r.provider, "region": r.region, "status": r.status, "metadata": meta,
+            "created_at": r.created_at, "last_synced": r.last_synced}
