@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cloudfold.api.deps import principal_fingerprint
 from cloudfold.api.errors import error_response
 from cloudfold.db.models import IdempotencyRecord
-from cloudfold.domain import auth, workers
+from cloudfold.domain import auth, replay, workers
 from cloudfold.errors import CloudfoldError
 
 HEADER = "idempotency-key"
@@ -98,7 +98,8 @@ class IdempotencyMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, replay_receive, capture_send)
+            with replay.request(replay.digest(principal, key, request_hash)):
+                await self.app(scope, replay_receive, capture_send)
         finally:
             if not settled:
                 await settle()

@@ -30,5 +30,7 @@ class CloudObject(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # while its engine object is being made: the process making it (None once made or given up)
     worker_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    # the Idempotency-Key request that made it (domain/replay.py): a retry answers this object
+    request_digest: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
     resource: Mapped[Resource] = relationship(lazy="joined")

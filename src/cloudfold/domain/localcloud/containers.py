@@ -23,7 +23,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cloudfold.db.models import CloudObject
+from sqlalchemy import select
+
+from cloudfold.db.models import CloudObject, Task
 from cloudfold.domain import actions, inventory, proxicloud, templates
 from cloudfold.domain.localcloud import core, instances
 from cloudfold.domain.localcloud.core import Cloud
@@ -163,8 +165,20 @@ class Creating:
     status: str  # the reserved record's: creating
 
 
+def _create_task(cloud: Cloud, obj: CloudObject) -> str:
+    """The `container.create` task that makes ``obj`` (the answer a retried request repeats);
+    when the first attempt died before it was queued, the reconciler's task makes it."""
+    recent = cloud.session.scalars(select(Task).where(Task.name == "container.create",
+                                                      Task.owner_id == cloud.principal.user_id)
+                                   .order_by(Task.created_at.desc()).limit(100))
+    return next((t.id for t in recent if (t.payload or {}).get("object_id") == obj.id), "")
+
+
 def create(cloud: Cloud, queue, req: CreateRequest) -> Creating:
     """Check and reserve now, create in a `container.create` job."""
+    made = core.replayed(cloud, "instance", answered=True)
+    if made is not None:
+        return Creating(inventory.vmid_of(made.resource), made.name, _create_task(cloud, made), made.resource.status)
     launch = to_launch(cloud, req)
     plan = instances.plan(cloud, launch)
     instances.claim(cloud, plan)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import new_uuid, utcnow
 from cloudfold.db.models import Account, CloudObject, Resource
-from cloudfold.domain import accounts, audit, driver_errors, events, gone, policy, workers
+from cloudfold.domain import accounts, audit, driver_errors, events, gone, policy, replay, workers
 from cloudfold.domain.context import Context, Principal
 from cloudfold.drivers.base import Discovered
 from cloudfold.drivers.local.driver import LocalDriver
@@ -136,7 +136,7 @@ def record(cloud: Cloud, account: Account, kind: str, resource_kind: str, found:
         row.manual, row.owner_id, row.vanished = manual, cloud.principal.user_id, False
         session.flush()
         obj = CloudObject(id=object_id, resource_id=row.id, kind=kind, name=name, owner_id=cloud.principal.user_id,
-                          vpc_id=vpc_id, subnet_id=subnet_id, spec=spec)
+                          vpc_id=vpc_id, subnet_id=subnet_id, spec=spec, request_digest=replay.current())
         session.add(obj)
         audit.record(session, cloud.ctx, f"{kind}.create", target=f"{kind}:{object_id}",
                      detail={"name": name, "resource_id": row.id, **{k: v for k, v in spec.items() if k != "env"}})
@@ -150,6 +150,23 @@ def record(cloud: Cloud, account: Account, kind: str, resource_kind: str, found:
                 log.exception("could not remove the engine object of a %s that was not stored", kind)
         raise
     cloud.bus.publish(events.resource_change("create", row, via=f"{kind}s"))
+    return obj
+
+
+def replayed(cloud: Cloud, kind: str, *, answered: bool = False) -> CloudObject | None:
+    """The object of ``kind`` this request already made, when it is the retry of an
+    Idempotency-Key request whose process died before its answer was stored (domain/replay.py).
+    A record the dead process left half-made is answered only when its id had been answered
+    (the reconciler finishes those); otherwise the reconciler rolls it back and the retry
+    must wait for that (409) rather than make a second object now."""
+    name = replay.current()
+    if name is None:
+        return None
+    obj = cloud.session.scalar(select(CloudObject).where(CloudObject.request_digest == name, CloudObject.kind == kind,
+                                                         CloudObject.owner_id == cloud.principal.user_id))
+    if obj is not None and obj.worker_id is not None and not answered:
+        raise Conflict(f"The first attempt of this request left a {kind} half-made; it is being rolled back, "
+                       "retry in a few seconds")
     return obj
 
 
@@ -175,7 +192,8 @@ def reserve(cloud: Cloud, account: Account, kind: str, resource_kind: str, *, ob
     session.add(row)
     session.flush()
     obj = CloudObject(id=object_id, resource_id=row.id, kind=kind, name=name, owner_id=cloud.principal.user_id,
-                      vpc_id=vpc_id, subnet_id=subnet_id, spec=spec, worker_id=workers.PROCESS)
+                      vpc_id=vpc_id, subnet_id=subnet_id, spec=spec, worker_id=workers.PROCESS,
+                      request_digest=replay.current())
     session.add(obj)
     audit.record(session, cloud.ctx, f"{kind}.create", target=f"{kind}:{object_id}",
                  detail={"name": name, "resource_id": row.id, "via": via,

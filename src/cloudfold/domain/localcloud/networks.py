@@ -61,6 +61,9 @@ def _engine_ranges(cloud: Cloud, account) -> list[IPv4Network]:
 # -- VPCs ------------------------------------------------------------------------------
 
 def create_vpc(cloud: Cloud, name: str, cidr_block: str | None = None) -> CloudObject:
+    made = core.replayed(cloud, "vpc")
+    if made is not None:
+        return made
     account = core.local_account(cloud)
     core.lock_account(cloud, account)  # choosing a free range and storing it: one request at a time
     quotas.claim_object(cloud.session, cloud.settings, cloud.principal, "vpc", {}, locked=True)
@@ -116,6 +119,9 @@ def edge_name(vpc: CloudObject) -> str:
 def create_subnet(cloud: Cloud, vpc_id: str, name: str, cidr_block: str | None = None,
                   availability_zone: str | None = None) -> CloudObject:
     vpc = get_vpc(cloud, vpc_id)
+    made = core.replayed(cloud, "subnet")
+    if made is not None and made.vpc_id == vpc.id:
+        return made
     account = vpc.resource.account
     core.lock_account(cloud, account)
     quotas.claim_object(cloud.session, cloud.settings, cloud.principal, "subnet", {}, locked=True)
