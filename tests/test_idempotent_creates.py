@@ -104,3 +104,29 @@ def test_a_retried_seed_004_create_answers_the_same_vmid_and_task(client, admin,
     assert {k: retry.json()[k] for k in ("vmid", "task_id", "name")} == {
         k: first.json()[k] for k in ("vmid", "task_id", "name")}
     assert len(engine_containers(engine_socket, "retried-004")) == 1
+
+
+def test_a_retry_after_a_half_made_first_attempt_rolls_it_back_and_makes_one(client, member, engine_socket):
+    """The first attempt died after its container was made but before its record was
+    completed (status `creating`, its process named): the retry rolls that back at once, as
+    the reconciler would, and makes the instance once."""
+    from cloudfold.db.models import Resource
+    from cloudfold.domain.localcloud import core
+
+    body = {"name": "half-i", "image": IMAGE, "command": ["sleep", "300"]}
+    headers = {**member.headers, "Idempotency-Key": "half-once"}
+    first = client.post("/instances", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    dead = dead_worker(client)
+    with db(client) as s:
+        obj = s.get(CloudObject, first.json()["id"])
+        obj.worker_id = dead
+        s.execute(update(Resource).where(Resource.id == obj.resource_id)
+                  .values(status="creating", external_id=f"{core.PENDING}{obj.id}", manual=True,
+                          meta={core.ANSWERED: False}))  # as `reserve` leaves it
+        s.commit()
+    cut_short(client, "half-once")
+    retry = client.post("/instances", json=body, headers=headers)
+    assert retry.status_code == 201, retry.text
+    assert retry.json()["id"] != first.json()["id"] and objects(client, "instance") == 1
+    assert len(engine_containers(engine_socket, "half-i")) == 1

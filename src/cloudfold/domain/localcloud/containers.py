@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from cloudfold.db.models import CloudObject, Task
 from cloudfold.domain import actions, inventory, proxicloud, templates
-from cloudfold.domain.localcloud import core, instances
+from cloudfold.domain.localcloud import core, instances, retries
 from cloudfold.domain.localcloud.core import Cloud
 from cloudfold.errors import BadRequest, Conflict, Forbidden, NotFound
 from cloudfold.jobs.registry import JobContext, job
@@ -176,7 +176,7 @@ def _create_task(cloud: Cloud, obj: CloudObject) -> str:
 
 def create(cloud: Cloud, queue, req: CreateRequest) -> Creating:
     """Check and reserve now, create in a `container.create` job."""
-    made = core.replayed(cloud, "instance", answered=True)
+    made = retries.replayed(cloud, "instance", answered=True)
     if made is not None:
         return Creating(inventory.vmid_of(made.resource), made.name, _create_task(cloud, made), made.resource.status)
     launch = to_launch(cloud, req)

@@ -153,23 +153,6 @@ def record(cloud: Cloud, account: Account, kind: str, resource_kind: str, found:
     return obj
 
 
-def replayed(cloud: Cloud, kind: str, *, answered: bool = False) -> CloudObject | None:
-    """The object of ``kind`` this request already made, when it is the retry of an
-    Idempotency-Key request whose process died before its answer was stored (domain/replay.py).
-    A record the dead process left half-made is answered only when its id had been answered
-    (the reconciler finishes those); otherwise the reconciler rolls it back and the retry
-    must wait for that (409) rather than make a second object now."""
-    name = replay.current()
-    if name is None:
-        return None
-    obj = cloud.session.scalar(select(CloudObject).where(CloudObject.request_digest == name, CloudObject.kind == kind,
-                                                         CloudObject.owner_id == cloud.principal.user_id))
-    if obj is not None and obj.worker_id is not None and not answered:
-        raise Conflict(f"The first attempt of this request left a {kind} half-made; it is being rolled back, "
-                       "retry in a few seconds")
-    return obj
-
-
 PENDING = gone.PENDING  # the external id of a reserved record until its engine object exists
 ANSWERED = "reserved_answered"  # in a reserved record's meta: its id was answered before it was made
 

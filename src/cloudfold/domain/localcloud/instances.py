@@ -16,7 +16,7 @@ from typing import Any
 
 from cloudfold.db.models import CloudObject
 from cloudfold.domain import actions, quotas, services
-from cloudfold.domain.localcloud import core, networks, volumes
+from cloudfold.domain.localcloud import core, networks, retries, volumes
 from cloudfold.domain.localcloud.core import Cloud
 from cloudfold.drivers.base import Discovered
 from cloudfold.drivers.local import provision
@@ -267,7 +267,7 @@ def claim(cloud: Cloud, plan: Plan) -> None:
 def create(cloud: Cloud, launch: Launch) -> CloudObject:
     """Plan, count against quotas, record the intent (`reserve`, before the engine is asked),
     then make it; a create that fails drops the record again (its id was never answered)."""
-    made = core.replayed(cloud, "instance")
+    made = retries.replayed(cloud, "instance")
     if made is not None:
         return made
     planned = plan(cloud, launch)

@@ -17,7 +17,7 @@ from ipaddress import IPv4Network
 from cloudfold import rfc1918
 from cloudfold.db.models import CloudObject
 from cloudfold.domain import quotas
-from cloudfold.domain.localcloud import core
+from cloudfold.domain.localcloud import core, retries
 from cloudfold.domain.localcloud.core import Cloud
 from cloudfold.drivers.base import Discovered
 from cloudfold.drivers.local import provision
@@ -61,7 +61,7 @@ def _engine_ranges(cloud: Cloud, account) -> list[IPv4Network]:
 # -- VPCs ------------------------------------------------------------------------------
 
 def create_vpc(cloud: Cloud, name: str, cidr_block: str | None = None) -> CloudObject:
-    made = core.replayed(cloud, "vpc")
+    made = retries.replayed(cloud, "vpc")
     if made is not None:
         return made
     account = core.local_account(cloud)
@@ -119,7 +119,7 @@ def edge_name(vpc: CloudObject) -> str:
 def create_subnet(cloud: Cloud, vpc_id: str, name: str, cidr_block: str | None = None,
                   availability_zone: str | None = None) -> CloudObject:
     vpc = get_vpc(cloud, vpc_id)
-    made = core.replayed(cloud, "subnet")
+    made = retries.replayed(cloud, "subnet")
     if made is not None and made.vpc_id == vpc.id:
         return made
     account = vpc.resource.account

@@ -92,6 +92,13 @@ def _finish(cloud: core.Cloud, driver, obj: CloudObject, made: list[provision.Ma
     return "rolled back"
 
 
+def roll_back(cloud: core.Cloud, obj: CloudObject) -> str:
+    """Finish or roll back one reserved record a dead process left (what `reconcile_account`
+    does for each), now: for the retry of the request that made it (`retries.replayed`)."""
+    with core.engine(cloud, obj.resource.account) as driver:
+        return _finish(cloud, driver, obj, provision.made_objects(driver))
+
+
 def _ours(session: Session, made: list[provision.Made]) -> set[str]:
     """The owner uuids on ``made`` that name users of this installation."""
     owners = {m.owner for m in made if m.owner}

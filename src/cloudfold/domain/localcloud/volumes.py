@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from cloudfold.db.models import CloudObject
 from cloudfold.domain import quotas
-from cloudfold.domain.localcloud import core
+from cloudfold.domain.localcloud import core, retries
 from cloudfold.domain.localcloud.core import Cloud
 from cloudfold.drivers.local import provision
 from cloudfold.errors import Conflict
 
 
 def create(cloud: Cloud, name: str, size_gb: int) -> CloudObject:
-    made = core.replayed(cloud, "volume")
+    made = retries.replayed(cloud, "volume")
     if made is not None:
         return made
     account = core.local_account(cloud)
