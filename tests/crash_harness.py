@@ -124,6 +124,7 @@ class Retry:
     key: str
     body: dict[str, Any]
     name: str
+    listing: str = "/instances"  # where the object it makes is listed (by name)
 
 
 @dataclass
@@ -137,6 +138,8 @@ class Drive:
     image: str
     template: str
     aws_slug: str | None
+    vpc: dict[str, Any] | None = None  # the member's VPC whose subnets come and go
+    subnet_numbers: Any = None  # an iterator of unused third octets for /24 subnets
     retries: list[Retry] = field(default_factory=list)
     synced: bool = False
     threads: list[threading.Thread] = field(default_factory=list)
@@ -208,6 +211,30 @@ class Drive:
             victim = self.rng.choice(rows)
             self._fire(lambda: self.rig.call("DELETE", f"/volumes/{victim['id']}", self.member), "DELETE /volumes")
 
+    def _subnets(self) -> list[dict]:
+        r = self.rig.call("GET", f"/vpcs/{self.vpc['id']}/subnets", self.member, timeout=10)
+        return r.json() if r.status_code == 200 else []
+
+    def create_subnet(self) -> None:
+        if self.vpc is None:
+            return
+        name = f"sn-crash-{uuid.uuid4().hex[:6]}"
+        base = self.vpc["cidr_block"].split(".")
+        body = {"name": name, "cidr_block": f"{base[0]}.{base[1]}.{next(self.subnet_numbers)}.0/24"}
+        retry = Retry(f"/vpcs/{self.vpc['id']}/subnets", uuid.uuid4().hex, body, name, listing=f"/vpcs/{self.vpc['id']}/subnets")
+        self.retries.append(retry)
+        self._fire(lambda: self.rig.call("POST", retry.path, self.member, json=body,
+                                         headers={"Idempotency-Key": retry.key}), "POST subnets")
+
+    def delete_subnet(self) -> None:
+        if self.vpc is None:
+            return
+        retried = {r.name for r in self.retries}
+        rows = [n for n in self._subnets() if n.get("status") not in TRANSITIONAL and n["name"] not in retried]
+        if rows:
+            victim = self.rng.choice(rows)
+            self._fire(lambda: self.rig.call("DELETE", f"/subnets/{victim['id']}", self.member), "DELETE /subnets")
+
     def sync(self) -> None:
         if self.aws_slug:
             self.synced = True
@@ -218,7 +245,7 @@ class Drive:
         """A create and one to three other operations at once, chosen by the seed."""
         self.rng.choice([self.create_instance, self.create_container])()
         ops = [self.create_instance, self.create_container, self.delete_one, self.delete_container, self.act,
-               self.sync, self.create_volume, self.delete_volume]
+               self.sync, self.create_volume, self.delete_volume, self.create_subnet, self.delete_subnet]
         for op in self.rng.sample(ops, self.rng.randint(1, 3)):
             op()
 
@@ -252,6 +279,8 @@ def violations(rig: Rig, engine_socket: str, labels: dict[str, str]) -> list[str
         made = [(c.id, c.labels) for c in made]
         volumes = [(v.name, v.attrs.get("Labels") or {})
                    for v in client.volumes.list(filters={"label": [f"{k}={v}" for k, v in labels.items()]})]
+        networks = [(n.name, n.attrs.get("Labels") or {})
+                    for n in client.networks.list(filters={"label": [f"{k}={v}" for k, v in labels.items()]})]
     finally:
         client.close()
     with rig.session() as s:
@@ -271,8 +300,14 @@ def violations(rig: Rig, engine_socket: str, labels: dict[str, str]) -> list[str
                 found.append(f"volume {name} is not its labelled record's ({tags.get(ID_LABEL)})")
             elif obj.owner_id != owners.get(tags.get(OWNER_LABEL)):
                 found.append(f"volume {name} is owned by {obj.owner_id}, made for {tags.get(OWNER_LABEL)}")
+        for name, tags in networks:  # a subnet's network: its labelled subnet record, with its owner
+            obj = s.get(CloudObject, tags.get(ID_LABEL, ""))
+            if obj is None or obj.kind not in ("subnet", "vpc"):
+                found.append(f"network {name} is not its labelled record's ({tags.get(ID_LABEL)})")
+            elif obj.owner_id != owners.get(tags.get(OWNER_LABEL)):
+                found.append(f"network {name} is owned by {obj.owner_id}, made for {tags.get(OWNER_LABEL)}")
         stuck = s.scalars(select(Resource).where(Resource.vanished.is_(False),
-                                                 Resource.kind.in_(("container", "volume")),
+                                                 Resource.kind.in_(("container", "volume", "subnet")),
                                                  Resource.status.in_(TRANSITIONAL))).all()
         found += [f"record {r.id} stuck {r.status}" for r in stuck]
         live = live_workers(s)

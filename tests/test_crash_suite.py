@@ -15,6 +15,7 @@ cores); CLOUDFOLD_CRASH_SEED the seed (printed, so a failing run can be replayed
 from __future__ import annotations
 
 import os
+import itertools
 import random
 import threading
 import uuid
@@ -44,7 +45,8 @@ def rig(tmp_path, database_url, engine_socket):
                CLOUDFOLD_DOCKER_HOST=engine_socket, CLOUDFOLD_LOCAL_VPC_POOL=POOL,
                CLOUDFOLD_RATE_LIMIT_DEFAULT=HIGH, CLOUDFOLD_RATE_LIMIT_ACTIONS=HIGH, CLOUDFOLD_RATE_LIMIT_AUTH=HIGH,
                CLOUDFOLD_EGRESS_ALLOW='["127.0.0.0/8"]', CLOUDFOLD_WORKER_HEARTBEAT_SECONDS="0.5",
-               CLOUDFOLD_RECONCILE_INTERVAL_SECONDS="3", CLOUDFOLD_QUOTA_DEFAULTS='{"instances": 1000, "vcpus": 100000, "memory_mb": 100000000}')
+               CLOUDFOLD_RECONCILE_INTERVAL_SECONDS="3", CLOUDFOLD_QUOTA_DEFAULTS='{"instances": 1000, "vcpus": 100000, "memory_mb": 100000000, "subnets": 1000, '
+                                        '"volumes": 1000, "volume_gb": 100000}')
     r = Rig(env, tmp_path, database_url)
     yield r
     r.stop()
@@ -91,9 +93,10 @@ def _retry(rig: Rig, drive: Drive) -> None:
 
 def _ran_once(rig: Rig, drive: Drive) -> list[str]:
     """Each retried request's object exists once (the dead attempt's half is rolled back)."""
-    names = [i["name"] for i in rig.call("GET", "/instances", drive.member).json()]
-    return [f"{r.name} exists {names.count(r.name)} times after its retry" for r in drive.retries
-            if names.count(r.name) != 1]
+    listed = {path: [o["name"] for o in rig.call("GET", path, drive.member).json()]
+              for path in {r.listing for r in drive.retries}}
+    return [f"{r.name} exists {listed[r.listing].count(r.name)} times after its retry" for r in drive.retries
+            if listed[r.listing].count(r.name) != 1]
 
 
 def _check_sync(rig: Rig, drive: Drive) -> None:
@@ -115,8 +118,10 @@ def test_kill_9_anywhere_loses_nothing_and_blocks_nothing(rig, engine_socket, mo
     rng = random.Random(SEED)
     _aws(moto)
     admin, member = _setup(rig, engine_socket, moto)
+    vpc = rig.call("POST", "/vpcs", member, json={"name": "crash-vpc", "cidr_block": POOL}).json()
+    subnet_numbers = itertools.count(1)  # one /24 per subnet create, never reused
     for i in range(ITERATIONS):
-        drive = Drive(rig, rng, member, admin, IMAGE, TEMPLATE, "aws-crash")
+        drive = Drive(rig, rng, member, admin, IMAGE, TEMPLATE, "aws-crash", vpc, subnet_numbers)
         drive.burst()
         point = rng.uniform(0.05, 1.2)
         killed = threading.Event()
