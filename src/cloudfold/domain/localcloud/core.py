@@ -153,6 +153,7 @@ def record(cloud: Cloud, account: Account, kind: str, resource_kind: str, found:
     return obj
 
 
+ABANDONED = "error"  # the status of a reserved record given up (`abandon`): vanished, never made
 PENDING = gone.PENDING  # the external id of a reserved record until its engine object exists
 ANSWERED = "reserved_answered"  # in a reserved record's meta: its id was answered before it was made
 
@@ -220,7 +221,7 @@ def abandon(cloud: Cloud, obj: CloudObject, error: str) -> None:
     session = cloud.session
     session.rollback()
     row = obj.resource
-    row.status, row.vanished, row.updated_at = "error", True, utcnow()
+    row.status, row.vanished, row.updated_at = ABANDONED, True, utcnow()
     obj.worker_id = None
     audit.record(session, cloud.ctx, f"{obj.kind}.create", target=f"{obj.kind}:{obj.id}", result=audit.FAILED,
                  detail={"name": obj.name, "resource_id": row.id, "error": error})

@@ -15,7 +15,8 @@ owner's uuid (`cloudfold.owner`) on the engine. So, per active local account:
   /instances answers the record once made: its retry makes it again, once); never left `creating`;
 - a record a dead process was deleting (`core.delete`: status `deleting`, the process named)
   has what is left of its engine objects removed, then the record;
-- an engine object labelled with a record id that no longer exists, with the uuid of a user
+- an engine object labelled with a record id that no longer exists (or whose record was given
+  up: an engine may finish a create after the process that asked for it died), with the uuid of a user
   of this installation, and made by a process that is no longer alive (`cloudfold.worker`:
   a live one may be about to store its record), is removed (the record was deleted, or never
   committed); objects of other installations sharing the engine are never touched.
@@ -28,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from cloudfold.db.models import Account, CloudObject, Resource, User
 from cloudfold.domain import workers
@@ -92,11 +94,21 @@ def _finish(cloud: core.Cloud, driver, obj: CloudObject, made: list[provision.Ma
     return "rolled back"
 
 
+def _settle(cloud: core.Cloud, driver, obj: CloudObject, made: list[provision.Made]) -> str:
+    """`_finish`, when another process (a reconciler, a retry) may settle the same record at
+    the same time: a record it removed first counts as settled here too."""
+    try:
+        return _finish(cloud, driver, obj, made)
+    except (ObjectDeletedError, StaleDataError):
+        cloud.session.rollback()
+        return "rolled back"
+
+
 def roll_back(cloud: core.Cloud, obj: CloudObject) -> str:
     """Finish or roll back one reserved record a dead process left (what `reconcile_account`
     does for each), now: for the retry of the request that made it (`retries.replayed`)."""
     with core.engine(cloud, obj.resource.account) as driver:
-        return _finish(cloud, driver, obj, provision.made_objects(driver))
+        return _settle(cloud, driver, obj, provision.made_objects(driver))
 
 
 def _ours(session: Session, made: list[provision.Made]) -> set[str]:
@@ -111,12 +123,15 @@ def reconcile_account(cloud: core.Cloud, account: Account) -> dict[str, Any]:
     with core.engine(cloud, account) as driver:
         made = provision.made_objects(driver)
         for obj in _stranded(session, cloud.settings, account):
-            done[_finish(cloud, driver, obj, made)] += 1
+            done[_settle(cloud, driver, obj, made)] += 1
         for obj in _deleting(session, cloud.settings, account):
             done[_finish_delete(cloud, driver, obj, made)] += 1
         ours, live = _ours(session, made), workers.live_ids(session, cloud.settings)
-        known = set(session.scalars(select(CloudObject.id).where(
-            CloudObject.id.in_({m.object_id for m in made})))) if made else set()
+        # a record given up (`core.abandon`) has no engine object: one an engine finished making
+        # after the process that asked died (and after the record was given up) is an orphan too
+        known = set(session.scalars(select(CloudObject.id).join(Resource, Resource.id == CloudObject.resource_id).where(
+            CloudObject.id.in_({m.object_id for m in made}),
+            ~(Resource.vanished.is_(True) & (Resource.status == core.ABANDONED))))) if made else set()
         for m in made:
             if m.owner in ours and m.object_id not in known and m.worker not in live:
                 provision.remove_made(driver, m)
