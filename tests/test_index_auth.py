@@ -85,3 +85,24 @@ def test_an_authorization_header_without_a_bearer_credential_is_no_credential(cl
 def test_x_api_key_wins_over_a_bearer_token(client, member, admin):
     r = client.get("/auth/me", headers={"X-API-Key": member.key, "Authorization": f"Bearer {admin.key}"})
     assert r.status_code == 200 and r.json()["email"] == member.email
+
+
+def test_no_route_is_shadowed_by_one_matched_before_it(client):
+    """Families are matched in `ROUTERS` order (most requested first): that order may change
+    what a request costs, never which route answers. Every route's path, with its parameters
+    filled in, is matched first by that route itself."""
+    from starlette.routing import Match
+
+    from cloudfold.api.routes import iter_routes
+
+    routes = [(route, original) for route, original in iter_routes(client.app)
+              if hasattr(route, "path_regex") and getattr(route, "methods", None)]  # HTTP routes (not /ws)
+    wrong = []
+    for route, original in routes:
+        path = re.sub(r"\{[^}]+\}", "1", route.path)
+        for method in sorted(route.methods):
+            scope = {"type": "http", "path": path, "method": method, "root_path": ""}
+            first = next((o for r, o in routes if r.matches(scope)[0] == Match.FULL), None)
+            if first is not original:
+                wrong.append((method, route.path, getattr(first, "path", None)))
+    assert wrong == []
