@@ -1,6 +1,6 @@
 """Reads of a record still being made (seed 004's create task not yet done): the status answer
-shows `creating`, and no read refreshes the record or marks it gone, so its DELETE is not
-refused as "no longer exists" (issue 9)."""
+shows `creating`, no read refreshes the record or marks it gone, and an action (a DELETE
+too) answers 409 "still being created" rather than racing the create task (issue 9)."""
 
 from __future__ import annotations
 
@@ -44,5 +44,11 @@ def test_reads_while_being_made_show_creating_and_mark_nothing_gone(client, admi
     with db(client) as s:
         row = s.get(Resource, vmid - inventory.VMID_OFFSET)
         assert (row.status, row.vanished) == ("creating", False)
-    r = client.delete(f"/api/containers/{vmid}", headers=admin.headers)
-    assert "no longer exists" not in r.text, r.text
+    # an action now would race the create task (which would undo it): refused until it has
+    # finished, with nothing changed and nothing queued
+    for method, path in (("DELETE", f"/api/containers/{vmid}"), ("POST", f"/api/containers/{vmid}/start")):
+        r = client.request(method, path, headers=admin.headers)
+        assert r.status_code == 409 and "still being created" in r.json()["message"], r.text
+    with db(client) as s:
+        row = s.get(Resource, vmid - inventory.VMID_OFFSET)
+        assert (row.status, row.vanished) == ("creating", False)

@@ -91,6 +91,9 @@ def check(session: Session, ctx: Context, resource: Resource, action: str, via: 
     if needed not in ctx.principal.scopes:
         raise _refuse(session, ctx, resource, action, via, Forbidden(f"{action} needs the '{needed}' scope"))
     before = resource.status
+    if gone.unmade(resource) and action != "health_check":  # its create task would undo the action
+        raise _refuse(session, ctx, resource, action, via,
+                      Conflict(f"Resource is still being created; {action} it once its create task has finished"))
     if action in ALREADY and before in ALREADY[action]:
         raise _refuse(session, ctx, resource, action, via, Conflict(f"Resource is already {before}"))
     if action in NEEDS_RUNNING and before != "running":

@@ -8,6 +8,7 @@ token make one account, and a sign-up that fails (address taken) leaves the toke
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -104,3 +105,14 @@ def sign_up(session: Session, ctx: Context, mode: str, email: str, password: str
                      detail={"user": f"user:{user.uuid}"})
         session.commit()
     return user
+
+
+def sign_up_quietly(session: Session, ctx: Context, mode: str, email: str, password: str, full_name: str,
+                    invite_token: str | None) -> str:
+    """`sign_up` for a face whose answer is only the new user's id and that documents no 409
+    (seed 003's /auth/register): a taken address answers like a success — a fresh id, nothing
+    created — so strangers cannot probe which addresses have accounts."""
+    try:
+        return sign_up(session, ctx, mode, email, password, full_name, invite_token).uuid
+    except Conflict:
+        return str(uuid.uuid4())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
@@ -29,7 +28,6 @@ from cloudfold.api.faces.auth_schemas import (
 from cloudfold.db.models import User
 from cloudfold.domain import invitations, passwords, sessions, users
 from cloudfold.domain.context import Principal
-from cloudfold.errors import Conflict
 from cloudfold.runtime import Runtime
 
 limited = [Depends(public_limit), Depends(auth_limit)]
@@ -60,14 +58,9 @@ def signup(body: SignupRequest, request: Request, session: Session = Depends(get
              responses=responses(400, 403, 422, 429))
 def register(body: RegisterRequest, request: Request, session: Session = Depends(get_session),
              runtime: Runtime = Depends(get_runtime)) -> RegisterOut:
-    try:
-        user = invitations.sign_up(session, context(request), runtime.settings.signup, str(body.email),
-                                   body.password, body.name or "", body.invite_token)
-    except Conflict:
-        # Seed 003 lists no 409 and its answer carries only an id: a taken address is answered
-        # as a success (a fresh id, nothing created), so strangers cannot probe for accounts.
-        return RegisterOut(message=REGISTERED, user_id=str(uuid.uuid4()))
-    return RegisterOut(message=REGISTERED, user_id=user.uuid)
+    user_id = invitations.sign_up_quietly(session, context(request), runtime.settings.signup, str(body.email),
+                                          body.password, body.name or "", body.invite_token)
+    return RegisterOut(message=REGISTERED, user_id=user_id)
 
 
 @router.get("/auth/me", response_model=UserOut, summary="The current user (seed 002)",
