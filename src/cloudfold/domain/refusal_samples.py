@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import AuditEvent
 from cloudfold.domain import audit
+from cloudfold.jobs.ticker import Ticker
 from cloudfold.security.redact import redact
 
 log = logging.getLogger("cloudfold.audit")
@@ -70,11 +71,9 @@ def add_counts(session: Session, pending: dict[str, _Pending]) -> None:
 class RefusalSampler:
     def __init__(self, sessions: sessionmaker[Session], interval: float) -> None:
         self._sessions = sessions
-        self._interval = interval
         self._lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._ticker = Ticker("cloudfold-refusals", interval, self.flush)
 
     def add(self, ip: str | None, action: str, target: str | None, status: int, reason: str,
             request_id: str | None) -> None:
@@ -102,19 +101,9 @@ class RefusalSampler:
                     if mine is not p:
                         mine.count += p.count
 
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            self.flush()
-
     def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="cloudfold-refusals", daemon=True)
-            self._thread.start()
+        self._ticker.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._ticker.stop(timeout=10)
         self.flush()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Account, IdempotencyRecord, Task, Worker
+from cloudfold.jobs.ticker import Ticker
 from cloudfold.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -97,30 +97,21 @@ class Heartbeat:
 
     def __init__(self, sessions: Callable[[], Session], settings: Settings, take_over: bool = False) -> None:
         self._sessions, self._settings, self._take_over = sessions, settings, take_over
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._next_takeover = 0.0
+        self._ticker = Ticker("cloudfold-heartbeat", settings.worker_heartbeat_seconds, self._beat)
 
     def start(self) -> None:
         with self._sessions() as session:
             heartbeat(session)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="cloudfold-heartbeat", daemon=True)
-        self._thread.start()
+        self._next_takeover = time.monotonic() + self._settings.worker_stale_seconds
+        self._ticker.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._ticker.stop()
 
-    def _run(self) -> None:
-        next_takeover = time.monotonic() + self._settings.worker_stale_seconds
-        while not self._stop.wait(self._settings.worker_heartbeat_seconds):
-            try:
-                with self._sessions() as session:
-                    heartbeat(session)
-                    if self._take_over and time.monotonic() >= next_takeover:
-                        next_takeover = time.monotonic() + self._settings.worker_stale_seconds
-                        take_over(session, self._settings)
-            except Exception:
-                log.exception("heartbeat failed")
+    def _beat(self) -> None:
+        with self._sessions() as session:
+            heartbeat(session)
+            if self._take_over and time.monotonic() >= self._next_takeover:
+                self._next_takeover = time.monotonic() + self._settings.worker_stale_seconds
+                take_over(session, self._settings)

@@ -9,7 +9,7 @@ distributed backend (a later issue) only has to move task ids.
 from __future__ import annotations
 
 import logging
-import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloudfold.domain import tasks, workers
 from cloudfold.jobs.registry import JobContext, registered
+from cloudfold.jobs.ticker import Ticker
 from cloudfold.settings import Settings
 
 log = logging.getLogger("cloudfold.jobs")
@@ -47,8 +48,8 @@ class InProcessQueue:
         self.services: Any = None  # set by Runtime: handed to every job's context
         self._pool: ThreadPoolExecutor | None = None
         self._periodic: list[_Periodic] = []
-        self._stop = threading.Event()
-        self._scheduler: threading.Thread | None = None
+        self._scheduler = Ticker("cloudfold-scheduler", 0.5, self._schedule)
+        self._due: dict[str, float] = {}
         self._heartbeat = workers.Heartbeat(sessions, settings, take_over=True)
 
     # -- the interface -------------------------------------------------------------
@@ -73,14 +74,11 @@ class InProcessQueue:
             log.warning("%d task(s) were running when the last process stopped; marked failed", interrupted)
         for task_id in pending:
             self._submit(task_id)
-        self._stop.clear()
-        self._scheduler = threading.Thread(target=self._schedule, name="cloudfold-scheduler", daemon=True)
+        self._due = {p.name: time.monotonic() + p.seconds for p in self._periodic}
         self._scheduler.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._scheduler is not None:
-            self._scheduler.join(timeout=5)
+        self._scheduler.stop()
         self._heartbeat.stop()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
@@ -112,15 +110,12 @@ class InProcessQueue:
             tasks.finish(session, task_id, result=result)
 
     def _schedule(self) -> None:
-        import time
-
-        due = {p.name: time.monotonic() + p.seconds for p in self._periodic}
-        while not self._stop.wait(0.5):
-            now = time.monotonic()
-            for p in self._periodic:
-                if now >= due[p.name]:
-                    due[p.name] = now + p.seconds
-                    try:
-                        self.enqueue(p.name, p.payload)
-                    except Exception:
-                        log.exception("could not enqueue periodic job %s", p.name)
+        """Enqueue each periodic job that is due (every half second)."""
+        now = time.monotonic()
+        for p in self._periodic:
+            if now >= self._due.get(p.name, now):
+                self._due[p.name] = now + p.seconds
+                try:
+                    self.enqueue(p.name, p.payload)
+                except Exception:
+                    log.exception("could not enqueue periodic job %s", p.name)
