@@ -35,7 +35,7 @@ class RuleIn(BaseModel):
     enabled: bool = True
 
     def spec(self) -> RuleSpec:
-        return RuleSpec(**self.model_dump(), given=frozenset(self.model_fields))
+        return RuleSpec(**self.model_dump(), given=frozenset(type(self).model_fields))
 
 
 class RuleUpdate(BaseModel):
