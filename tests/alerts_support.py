@@ -87,6 +87,11 @@ class Clock:
         self.now = utcnow()
         self.events: list[dict] = []
 
+    @property
+    def next(self):
+        """The time the next `tick` evaluates at."""
+        return self.now + timedelta(seconds=self.client.app.state.runtime.settings.alert_eval_seconds)
+
     def tick(self, steps: int = 1) -> dict:
         rt = self.client.app.state.runtime
         result = {}

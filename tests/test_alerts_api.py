@@ -45,7 +45,7 @@ def test_rule_crud_and_audit(client, member):
     ({"kind": "not_running"}, "name"),
     ({"name": "x", "kind": "nope"}, "kind must be one of"),
     ({"name": "x", "kind": "cpu_above"}, "params.threshold is required"),
-    ({"name": "x", "kind": "cpu_above", "params": {"threshold": 120}}, "from 0 to 100"),
+    ({"name": "x", "kind": "memory_above", "params": {"threshold": 120}}, "from 0 to 100"),
     ({"name": "x", "kind": "cpu_above", "params": {"threshold": "high"}}, "must be a number"),
     ({"name": "x", "kind": "cpu_above", "params": {"threshold": 50, "minutes": 1.5}}, "an integer"),
     ({"name": "x", "kind": "not_running", "params": {"threshold": 1}}, "unknown for not_running"),

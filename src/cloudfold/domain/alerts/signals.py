@@ -273,9 +273,10 @@ def _sustained(column: str) -> Source:
     return source
 
 
-_PERCENT = (Param("threshold", 0, 100, description="percent"),
-            Param("minutes", 1, 1440, 5, integer=True, description="for how long"))
-signal("cpu_above", *_PERCENT, targets=("resource_id",), uses=("metric_samples",),
+_MINUTES = Param("minutes", 1, 1440, 5, integer=True, description="for how long")
+signal("cpu_above", Param("threshold", 0, 12800, description="percent; 100 = one core busy"), _MINUTES,
+       targets=("resource_id",), uses=("metric_samples",),
        description="CPU above threshold % for `minutes`")(_sustained("cpu_percent"))
-signal("memory_above", *_PERCENT, targets=("resource_id",), uses=("metric_samples",),
+signal("memory_above", Param("threshold", 0, 100, description="percent of the memory limit"), _MINUTES,
+       targets=("resource_id",), uses=("metric_samples",),
        description="memory above threshold % for `minutes`")(_sustained("mem_percent"))
