@@ -82,10 +82,16 @@ def smtp():
 class Clock:
     """Drives `alerts.evaluate` (the job's own function) one evaluation period at a time."""
 
-    def __init__(self, client) -> None:
+    def __init__(self, client, live: bool = False) -> None:
         self.client = client
         self.now = utcnow()
         self.events: list[dict] = []
+        self.live = live  # also publish the events on the app's bus (/ws listeners hear them)
+
+    def _publish(self, event: dict) -> None:
+        self.events.append(event)
+        if self.live:
+            self.client.app.state.runtime.events.publish(event)
 
     @property
     def next(self):
@@ -97,14 +103,14 @@ class Clock:
         result = {}
         for _ in range(steps):
             self.now += timedelta(seconds=rt.settings.alert_eval_seconds)
-            result = jobs.tick(rt.sessions, rt.settings, rt.secretbox, self.events.append, now=self.now)
+            result = jobs.tick(rt.sessions, rt.settings, rt.secretbox, self._publish, now=self.now)
         return result
 
     def later(self, seconds: float) -> dict:
         """Move the clock without evaluating rules (none is due): group timers and retries only."""
         rt = self.client.app.state.runtime
         self.now += timedelta(seconds=seconds)
-        return jobs.tick(rt.sessions, rt.settings, rt.secretbox, self.events.append, now=self.now)
+        return jobs.tick(rt.sessions, rt.settings, rt.secretbox, self._publish, now=self.now)
 
 
 def post(account, path: str, body: dict, status: int = 201) -> dict:

@@ -4,6 +4,8 @@ silence, deliveries with retries to a real webhook receiver and a real SMTP serv
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from alerts_support import QUICK, Clock, active, machine, post, set_status, smtp, webhook  # noqa: F401
 from helpers_api import db
@@ -264,3 +266,36 @@ def test_a_rule_is_claimed_once_per_period(client, member):
     assert len(first) == 1 and second == []
     with db(client) as session:
         assert session.scalar(select(AlertDelivery.id)) is None
+
+
+def _until(ws, predicate, limit: int = 20) -> list[dict]:
+    seen = []
+    for _ in range(limit):
+        seen.append(json.loads(ws.receive_text()))
+        if predicate(seen[-1]):
+            return seen
+    raise AssertionError(f"no matching event in {limit}: {seen}")
+
+
+def test_alert_events_reach_only_those_who_may_see_them(client, make_account, admin):
+    alice, bob = make_account(), make_account()
+    mine = machine(alice, "alice-secret-box", status="stopped")
+    rule(alice, resource_id=mine["id"], open_after=1, resolve_after=1)
+    clock = Clock(client, live=True)
+    with client.websocket_connect(f"/ws?token={alice.key}") as alice_ws, \
+            client.websocket_connect(f"/ws?token={bob.key}") as bob_ws, \
+            client.websocket_connect(f"/ws?token={admin.key}") as admin_ws:
+        clock.tick()
+        opened = _until(alice_ws, lambda e: e["type"] == "alert.opened")[-1]
+        assert opened["resource_id"] == mine["id"] and opened["target"] == "alice-secret-box"
+        assert not any(k.startswith("_") for k in opened)
+        _until(admin_ws, lambda e: e["type"] == "alert.opened")  # admins hear everything
+        theirs = machine(bob, "bobs-box", status="stopped")
+        rule(bob, resource_id=theirs["id"], open_after=1)
+        clock.tick()
+        heard = _until(bob_ws, lambda e: e["type"] == "alert.opened")
+        assert heard[-1]["resource_id"] == theirs["id"]
+        assert "alice-secret-box" not in json.dumps(heard)
+        set_status(alice, mine["id"], "running")
+        clock.tick()
+        assert _until(alice_ws, lambda e: e["type"] == "alert.resolved")[-1]["alert_id"] == opened["alert_id"]
