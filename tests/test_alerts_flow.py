@@ -7,7 +7,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from alerts_support import QUICK, Clock, active, machine, post, set_status, smtp, webhook  # noqa: F401
+from alerts_support import (  # noqa: F401
+    QUICK,
+    Clock,
+    active,
+    machine,
+    post,
+    set_status,
+    smtp,
+    webhook,
+)
 from helpers_api import db
 from sqlalchemy import select, update
 
@@ -99,13 +108,19 @@ def test_alerts_are_grouped_waited_for_and_repeated(make_client, make_account, w
     del b
 
 
-def test_ack_stops_repeats_and_silence_stops_notifications(client, member, admin, webhook):
+def _firing_with_hook(client, member, admin, webhook, open_after: int) -> tuple:
+    """A member's stopped machine watched by a rule, an admin's webhook; ticked until it fires."""
     receiver = webhook()
     hook_channel(admin, receiver)
     box = machine(member, status="stopped")
-    rule(member, resource_id=box["id"], open_after=1)
+    rule(member, resource_id=box["id"], open_after=open_after)
     clock = Clock(client)
-    clock.tick()
+    clock.tick(open_after)
+    return receiver, box, clock
+
+
+def test_ack_stops_repeats_and_silence_stops_notifications(client, member, admin, webhook):
+    receiver, box, clock = _firing_with_hook(client, member, admin, webhook, 1)
     [alert] = active(member)
     assert len(receiver.bodies) == 1
     r = member.client.post(f"/api/alerts/{alert['id']}/ack", headers=member.headers)
@@ -123,12 +138,7 @@ def test_ack_stops_repeats_and_silence_stops_notifications(client, member, admin
 
 
 def test_a_silenced_alert_is_not_notified(client, member, admin, webhook):
-    receiver = webhook()
-    hook_channel(admin, receiver)
-    box = machine(member, status="stopped")
-    rule(member, resource_id=box["id"], open_after=2)
-    clock = Clock(client)
-    clock.tick(2)
+    receiver, _, clock = _firing_with_hook(client, member, admin, webhook, 2)
     [alert] = active(member)
     # opened and told in the same round; silence then keeps the repeats out
     member.client.post(f"/api/alerts/{alert['id']}/silence", json={"minutes": 60 * 24 * 10}, headers=member.headers)

@@ -3,6 +3,16 @@
 retries (`notify`, `senders`), channels (`channels`), the alerts people see (`active`), seed
 001's test and status (`reports`) and the scheduled job (`jobs`)."""
 
-from cloudfold.domain.alerts import active, channels, evaluate, jobs, notify, ownership, reports, rules, signals
+from cloudfold.domain.alerts import (
+    active,
+    channels,
+    evaluate,
+    jobs,
+    notify,
+    ownership,
+    reports,
+    rules,
+    signals,
+)
 
 __all__ = ["active", "channels", "evaluate", "jobs", "notify", "ownership", "reports", "rules", "signals"]

@@ -13,7 +13,7 @@ from cloudfold.db.models import Alert, AlertRule
 from cloudfold.domain import audit, policy
 from cloudfold.domain.alerts import ownership
 from cloudfold.domain.context import Context, Principal
-from cloudfold.errors import BadRequest, Conflict, NotFound
+from cloudfold.errors import BadRequest, Conflict
 
 STATUSES = ("firing", "resolved", "all")
 MAX_SILENCE_MINUTES = 30 * 24 * 60
@@ -33,10 +33,7 @@ def listed(session: Session, viewer: Principal, status: str = "firing", limit: i
 
 
 def get(session: Session, viewer: Principal, alert_id: int, verb: str = policy.SEE) -> tuple[Alert, AlertRule]:
-    alert = session.get(Alert, alert_id)
-    if alert is None:
-        raise NotFound("Alert not found")
-    policy.check(viewer, verb, alert, "Alert")
+    alert = ownership.fetch(session, viewer, Alert, alert_id, verb, "Alert")
     return alert, session.get(AlertRule, alert.rule_id)
 
 

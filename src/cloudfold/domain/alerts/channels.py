@@ -15,7 +15,7 @@ from cloudfold.db.models import AlertChannel
 from cloudfold.domain import audit, egress, policy
 from cloudfold.domain.alerts import ownership
 from cloudfold.domain.context import Context, Principal
-from cloudfold.errors import BadRequest, NotFound
+from cloudfold.errors import BadRequest
 from cloudfold.security.secretbox import SecretBox
 from cloudfold.settings import Settings
 
@@ -40,11 +40,7 @@ def visible(session: Session, viewer: Principal) -> list[AlertChannel]:
 
 
 def get(session: Session, viewer: Principal, channel_id: int, verb: str = policy.SEE) -> AlertChannel:
-    channel = session.get(AlertChannel, channel_id)
-    if channel is None:
-        raise NotFound("Alert channel not found")
-    policy.check(viewer, verb, channel, "Alert channel")
-    return channel
+    return ownership.fetch(session, viewer, AlertChannel, channel_id, verb, "Alert channel")
 
 
 def secrets_of(box: SecretBox, channel: AlertChannel) -> dict[str, Any]:

@@ -4,12 +4,18 @@ everyone sees that it exists, admins change it), a member's channel is theirs al
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import or_
+from sqlalchemy.orm import Session
 
 from cloudfold.db.models import Alert, AlertChannel, AlertDelivery, AlertRule
 from cloudfold.domain import policy
 from cloudfold.domain.context import Principal
-from cloudfold.domain.policy.rules import Ownership
+from cloudfold.domain.policy.rules import Ownership, owned
+from cloudfold.errors import NotFound
+
+T = TypeVar("T")
 
 
 @policy.rule(AlertRule)
@@ -27,15 +33,17 @@ def _channel(channel: AlertChannel) -> Ownership:
     return Ownership(channel.owner_id, shared=channel.owner_id is None)
 
 
-def _mine(column):
-    def apply(stmt, viewer: Principal | None):
-        return stmt if viewer is None or viewer.is_admin else stmt.where(column == viewer.user_id)
-
-    return apply
+rules = owned(AlertRule.owner_id)
+alerts = owned(Alert.owner_id)
 
 
-rules = _mine(AlertRule.owner_id)
-alerts = _mine(Alert.owner_id)
+def fetch(session: Session, viewer: Principal, model: type[T], object_id: int, verb: str, what: str) -> T:
+    """One object by id when the viewer may `verb` it (404 when they may not even see it)."""
+    found = session.get(model, object_id)
+    if found is None:
+        raise NotFound(f"{what} not found")
+    policy.check(viewer, verb, found, what)
+    return found
 
 
 def channels(stmt, viewer: Principal | None):

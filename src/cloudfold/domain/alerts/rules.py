@@ -50,11 +50,7 @@ def visible(session: Session, viewer: Principal) -> list[AlertRule]:
 
 
 def get(session: Session, viewer: Principal, rule_id: int, verb: str = policy.SEE) -> AlertRule:
-    rule = session.get(AlertRule, rule_id)
-    if rule is None:
-        raise NotFound("Alert rule not found")
-    policy.check(viewer, verb, rule, "Alert rule")
-    return rule
+    return ownership.fetch(session, viewer, AlertRule, rule_id, verb, "Alert rule")
 
 
 def _check_target(session: Session, viewer: Principal, sig: signals.Signal, name: str, value: int | None) -> None:
@@ -63,15 +59,10 @@ def _check_target(session: Session, viewer: Principal, sig: signals.Signal, name
     if name not in sig.targets:
         raise BadRequest(f"{name}: a {sig.kind} rule watches {' or '.join(sig.targets)}, not this")
     if name == "resource_id":
-        row = session.get(Resource, value)
-        if row is None or row.vanished:
+        if ownership.fetch(session, viewer, Resource, value, policy.SEE, "Resource").vanished:
             raise NotFound("Resource not found")
-        policy.check(viewer, policy.SEE, row, "Resource")
     elif name == "account_id":
-        row = session.get(Account, value)
-        if row is None:
-            raise NotFound("Account not found")
-        policy.check(viewer, policy.SEE, row, "Account")
+        ownership.fetch(session, viewer, Account, value, policy.SEE, "Account")
     else:
         _check_monitor(session, viewer, value)
 
