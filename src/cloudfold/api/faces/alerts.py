@@ -158,33 +158,33 @@ def list_alerts(status: Status = "firing", rule_id: int | None = None, limit: in
     return AlertList(alerts=found, count=len(found))
 
 
-@api.get("/api/alerts/{alert_id:int}", response_model=AlertOut, responses=ONE, summary="One alert")
+@api.get("/api/alerts/{alert_id}", response_model=AlertOut, responses=ONE, summary="One alert")
 def get_alert(alert_id: int, session: Session = Depends(get_session), p: Principal = Depends(require("read"))):
     return AlertOut.of(*active.get(session, p, alert_id))
 
 
-@api.post("/api/alerts/{alert_id:int}/ack", response_model=AlertOut, responses=CHANGE,
+@api.post("/api/alerts/{alert_id}/ack", response_model=AlertOut, responses=CHANGE,
              summary="Acknowledge a firing alert: no repeated notifications (its resolution is still sent)")
 def ack(alert_id: int, request: Request, session: Session = Depends(get_session),
         p: Principal = Depends(require("write"))):
     return AlertOut.of(*active.acknowledge(session, context(request, p), alert_id))
 
 
-@api.delete("/api/alerts/{alert_id:int}/ack", response_model=AlertOut, responses=CHANGE,
+@api.delete("/api/alerts/{alert_id}/ack", response_model=AlertOut, responses=CHANGE,
                summary="Take an acknowledgement back")
 def unack(alert_id: int, request: Request, session: Session = Depends(get_session),
           p: Principal = Depends(require("write"))):
     return AlertOut.of(*active.acknowledge(session, context(request, p), alert_id, on=False))
 
 
-@api.post("/api/alerts/{alert_id:int}/silence", response_model=AlertOut, responses=CHANGE,
+@api.post("/api/alerts/{alert_id}/silence", response_model=AlertOut, responses=CHANGE,
              summary="Silence a firing alert for a number of minutes")
 def silence(alert_id: int, body: SilenceIn, request: Request, session: Session = Depends(get_session),
             p: Principal = Depends(require("write"))):
     return AlertOut.of(*active.silence(session, context(request, p), alert_id, body.minutes))
 
 
-@api.delete("/api/alerts/{alert_id:int}/silence", response_model=AlertOut, responses=CHANGE,
+@api.delete("/api/alerts/{alert_id}/silence", response_model=AlertOut, responses=CHANGE,
                summary="End an alert's silence")
 def unsilence(alert_id: int, request: Request, session: Session = Depends(get_session),
               p: Principal = Depends(require("write"))):
