@@ -247,9 +247,12 @@ def test_restart_rule_fires_when_the_count_goes_up(client, admin):
     assert active(admin) == []
 
 
-def test_a_deleted_target_resolves_its_alert(client, member):
+@pytest.mark.parametrize("watching", [False, True])
+def test_a_deleted_target_resolves_its_alert_with_a_notification(client, member, admin, webhook, watching):
+    receiver = webhook()
+    hook_channel(admin, receiver)
     box = machine(member, status="stopped")
-    rule(member, open_after=1)
+    made = rule(member, open_after=1, **({"resource_id": box["id"]} if watching else {}))
     clock = Clock(client)
     clock.tick()
     assert len(active(member)) == 1
@@ -258,6 +261,23 @@ def test_a_deleted_target_resolves_its_alert(client, member):
     assert active(member) == []
     [gone] = member.client.get("/api/alerts?status=resolved", headers=member.headers).json()["alerts"]
     assert gone["message"] == "the target is gone"
+    assert [b["status"] for b in receiver.bodies] == ["firing", "resolved"]
+    assert member.client.get(f"/api/alert-rules/{made['id']}", headers=member.headers).status_code == 200
+
+
+def test_disabling_a_rule_resolves_its_alerts(client, member):
+    made = rule(member, resource_id=machine(member, status="stopped")["id"], open_after=1)
+    clock = Clock(client)
+    clock.tick()
+    assert len(active(member)) == 1
+    r = member.client.patch(f"/api/alert-rules/{made['id']}", json={"enabled": False}, headers=member.headers)
+    assert r.status_code == 200 and r.json()["enabled"] is False
+    assert active(member) == []
+    clock.tick(3)
+    assert active(member) == []  # a disabled rule is not evaluated
+    member.client.patch(f"/api/alert-rules/{made['id']}", json={"enabled": True}, headers=member.headers)
+    clock.tick()
+    assert len(active(member)) == 1
 
 
 def test_a_rule_is_claimed_once_per_period(client, member):

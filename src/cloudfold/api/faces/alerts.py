@@ -62,8 +62,8 @@ def get_rule(rule_id: int, session: Session = Depends(get_session), p: Principal
 @api.patch("/api/alert-rules/{rule_id}", response_model=RuleOut, responses=CHANGE,
               summary="Change an alert rule (its kind stays)")
 def update_rule(rule_id: int, body: RuleUpdate, request: Request, session: Session = Depends(get_session),
-                p: Principal = Depends(require("write"))):
-    return RuleOut.of(rules.update(session, context(request, p), rule_id, body.spec()))
+                runtime: Runtime = Depends(get_runtime), p: Principal = Depends(require("write"))):
+    return RuleOut.of(rules.update(session, context(request, p), rule_id, body.spec(), runtime.events.publish))
 
 
 @api.delete("/api/alert-rules/{rule_id}", status_code=204, responses=ONE,

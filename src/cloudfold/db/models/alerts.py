@@ -33,10 +33,12 @@ class AlertRule(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # threshold, minutes, days, …
-    # what the rule watches: one object, or (all None) everything its owner may see
-    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), nullable=True)
+    # what the rule watches: one object, or (all None) everything its owner may see. No foreign
+    # keys: when the object goes, the rule stays and its alert resolves ("the target is gone",
+    # told to the channels) instead of vanishing with it; ids are never reused (NEVER_REUSE_IDS)
+    resource_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     monitor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # monitors.id (package A's table)
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True)
+    account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     severity: Mapped[str] = mapped_column(String(16), default="warning")
     open_after: Mapped[int] = mapped_column(Integer, default=3)  # failed evaluations before an alert opens
     resolve_after: Mapped[int] = mapped_column(Integer, default=2)  # good evaluations before it resolves

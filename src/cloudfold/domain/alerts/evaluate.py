@@ -109,3 +109,15 @@ def evaluate(session: Session, rule: AlertRule, now: datetime) -> list[dict[str,
         session.delete(state)
     session.commit()
     return events
+
+
+def end_all(session: Session, rule: AlertRule, now: datetime, why: str) -> list[dict[str, Any]]:
+    """Resolve every firing alert of a rule that stops being evaluated (disabled); its counters
+    start again from nothing. Not committed; the events to publish after the commit."""
+    events = []
+    for state in session.scalars(select(AlertState).where(AlertState.rule_id == rule.id)):
+        alert = session.get(Alert, state.alert_id) if state.alert_id else None
+        if alert is not None and alert.status == "firing":
+            events.append(alert_event("alert.resolved", _resolve(session, rule, alert, now, why), rule))
+        session.delete(state)
+    return events

@@ -5,6 +5,7 @@ hysteresis (open after `open_after` failing evaluations, resolve after `resolve_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Account, AlertRule, Resource
 from cloudfold.domain import audit, policy, quotas
-from cloudfold.domain.alerts import ownership, signals
+from cloudfold.domain.alerts import evaluate, ownership, signals
 from cloudfold.domain.context import Context, Principal
 from cloudfold.errors import BadRequest, NotFound
 from cloudfold.settings import Settings
@@ -127,14 +128,21 @@ def create(session: Session, ctx: Context, settings: Settings, spec: RuleSpec) -
     return rule
 
 
-def update(session: Session, ctx: Context, rule_id: int, spec: RuleSpec) -> AlertRule:
+def update(session: Session, ctx: Context, rule_id: int, spec: RuleSpec,
+           publish: Callable[[dict[str, Any]], None] = lambda event: None) -> AlertRule:
+    """Change a rule; disabling it resolves its firing alerts (nothing evaluates them any more)."""
     rule = get(session, ctx.principal, rule_id, policy.CHANGE)
     if "kind" in spec.given and spec.kind != rule.kind:
         raise BadRequest("kind cannot be changed; make a new rule")
+    was_enabled = rule.enabled
     _apply(session, ctx.principal, rule, spec)
+    events = evaluate.end_all(session, rule, utcnow(), "the rule was disabled") if was_enabled and not rule.enabled \
+        else []
     audit.record(session, ctx, "alert_rule.update", target=f"alert_rule:{rule.id}",
                  detail={"fields": sorted(spec.given - {"kind"})})
     session.commit()
+    for event in events:
+        publish(event)
     return rule
 
 

@@ -51,9 +51,7 @@ def upgrade() -> None:
     sa.Column('group_notified_at', cloudfold.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', cloudfold.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', cloudfold.db.base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_alert_rules_account_id_accounts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_alert_rules_owner_id_users'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['resource_id'], ['resources.id'], name=op.f('fk_alert_rules_resource_id_resources'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_rules')),
     sqlite_autoincrement=True
     )
