@@ -252,3 +252,18 @@ def test_config_status_without_channels(client, member):
     assert status == {"configured": False, "email": False, "webhook": False, "apprise": False, "channels": []}
     r = client.post("/api/alerts/test", headers=member.headers)
     assert r.status_code == 200 and r.json()["success"] is False and r.json()["message"] == "no alert channel is configured"
+
+
+def test_rotating_the_credentials_key_reseals_channel_secrets(client, admin):
+    from cloudfold.cli.ops import rotate_credentials_key
+    from cloudfold.security.secretbox import SecretBox
+
+    made = post(admin, "/api/alert-channels", {"name": "hook", "type": "webhook", "url": "https://127.0.0.1:9/t0k"})
+    settings = client.app.state.runtime.settings
+    rotate_credentials_key(settings)
+    newest = (settings.data_dir / "credentials.key").read_text().split()[0]
+    with db(client) as session:
+        sealed = session.get(AlertChannel, made["id"]).secret_sealed
+        actions = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "credentials.rotate_key")).all()
+    assert SecretBox([newest.encode()]).open(sealed)["url"] == "https://127.0.0.1:9/t0k"
+    assert actions == [{"accounts": 0, "alert_channels": 1}]
