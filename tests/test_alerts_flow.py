@@ -329,3 +329,36 @@ def test_alert_events_reach_only_those_who_may_see_them(client, make_account, ad
         set_status(alice, mine["id"], "running")
         clock.tick()
         assert _until(alice_ws, lambda e: e["type"] == "alert.resolved")[-1]["alert_id"] == opened["alert_id"]
+
+
+def test_a_delivery_is_claimed_by_one_process(client, member, admin, webhook):
+    from datetime import timedelta
+
+    from cloudfold.domain.alerts import notify
+
+    receiver = webhook()
+    receiver.status = 503  # the first attempt fails: the delivery stays pending for a retry
+    hook_channel(admin, receiver)
+    rule(member, resource_id=machine(member, status="stopped")["id"], open_after=1)
+    clock = Clock(client)
+    clock.tick()
+    rt = client.app.state.runtime
+    later = clock.now + timedelta(seconds=1)
+    with rt.sessions() as one, rt.sessions() as two:
+        first = notify._claim(one, later, 60)
+        second = notify._claim(two, later, 60)
+    assert len(first) == 1 and second == []
+
+
+def test_an_unreachable_mail_server_is_a_failed_delivery_not_an_error(make_client, make_account):
+    from auth_support import free_port
+
+    client = make_client(**QUICK, smtp_host="127.0.0.1", smtp_port=free_port())
+    admin = make_account("admin", client_=client)
+    channel = post(admin, "/api/alert-channels", {"name": "mail", "type": "email", "to": ["ops@example.com"]})
+    r = client.post("/api/alerts/test", json={"channel_id": channel["id"]}, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["results"] == [{"channel_id": channel["id"], "name": "mail", "type": "email", "success": False,
+                                    "error": "mail server unavailable"}]
+    [d] = client.get("/api/alert-deliveries", headers=admin.headers).json()
+    assert d["kind"] == "test" and d["status"] == "failed" and d["last_error"] == "mail server unavailable"
