@@ -57,6 +57,7 @@ def _webhook(config: dict[str, Any], secrets: dict[str, Any], trusted: bool, set
 def _apprise(config: dict[str, Any], secrets: dict[str, Any], trusted: bool, settings: Settings, msg: Message) -> None:
     import apprise
 
+    logging.getLogger("apprise").setLevel(logging.WARNING)  # its debug lines quote service URLs (tokens)
     notifier = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False))  # in this thread: under the guard
     if not notifier.add(secrets["url"]):
         raise SendFailed("the Apprise URL is not one Apprise supports")
