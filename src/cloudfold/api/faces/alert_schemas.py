@@ -59,6 +59,29 @@ class RuleUpdate(BaseModel):
         return RuleSpec(**self.model_dump(), given=frozenset(given))
 
 
+class ParamOut(BaseModel):
+    name: str
+    min: float
+    max: float
+    default: float | None = Field(description="null: required")
+    integer: bool
+    description: str
+
+
+class KindOut(BaseModel):
+    kind: str
+    description: str
+    params: list[ParamOut]
+    targets: list[str] = Field(description="which of resource_id / monitor_id / account_id a rule may name")
+    available: bool = Field(description="the tables it reads exist on this server")
+
+    @classmethod
+    def of(cls, sig: signals.Signal, available: bool) -> KindOut:
+        return cls(kind=sig.kind, description=sig.description, targets=list(sig.targets), available=available,
+                   params=[ParamOut(name=p.name, min=p.low, max=p.high, default=p.default, integer=p.integer,
+                                    description=p.description) for p in sig.params])
+
+
 class RuleOut(BaseModel):
     id: int
     owner_id: int

@@ -21,6 +21,7 @@ from cloudfold.api.faces.alert_schemas import (
     ChannelUpdate,
     ConfigStatusOut,
     DeliveryOut,
+    KindOut,
     RuleIn,
     RuleOut,
     RuleUpdate,
@@ -52,6 +53,12 @@ def list_rules(session: Session = Depends(get_session), p: Principal = Depends(r
 def create_rule(body: RuleIn, request: Request, session: Session = Depends(get_session),
                 runtime: Runtime = Depends(get_runtime), p: Principal = Depends(require("write"))):
     return RuleOut.of(rules.create(session, context(request, p), runtime.settings, body.spec()))
+
+
+@api.get("/api/alert-rules/kinds", response_model=list[KindOut],
+         summary="The rule kinds, their parameters and what they may watch")
+def list_kinds(session: Session = Depends(get_session), p: Principal = Depends(require("read"))):
+    return [KindOut.of(sig, ok) for sig, ok in rules.kinds(session)]
 
 
 @api.get("/api/alert-rules/{rule_id}", response_model=RuleOut, responses=ONE, summary="One alert rule")

@@ -50,6 +50,11 @@ def visible(session: Session, viewer: Principal) -> list[AlertRule]:
     return list(session.scalars(ownership.rules(select(AlertRule), viewer).order_by(AlertRule.id)))
 
 
+def kinds(session: Session) -> list[tuple[signals.Signal, bool]]:
+    """Every rule kind, and whether the tables it reads are there."""
+    return [(sig, all(signals.has_table(session, t) for t in sig.uses)) for sig in signals.SIGNALS.values()]
+
+
 def get(session: Session, viewer: Principal, rule_id: int, verb: str = policy.SEE) -> AlertRule:
     return ownership.fetch(session, viewer, AlertRule, rule_id, verb, "Alert rule")
 
