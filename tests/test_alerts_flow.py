@@ -362,3 +362,15 @@ def test_an_unreachable_mail_server_is_a_failed_delivery_not_an_error(make_clien
                                     "error": "mail server unavailable"}]
     [d] = client.get("/api/alert-deliveries", headers=admin.headers).json()
     assert d["kind"] == "test" and d["status"] == "failed" and d["last_error"] == "mail server unavailable"
+
+
+def test_the_scheduled_job_evaluates_through_the_task_queue(client, member, admin):
+    from helpers_api import wait_for_task
+
+    box = machine(member, status="stopped")
+    rule(member, resource_id=box["id"], open_after=1)
+    task_id = client.app.state.runtime.queue.enqueue("alerts.evaluate")
+    task = wait_for_task(client, admin.headers, task_id)
+    assert task["status"] == "succeeded", task
+    assert task["result"]["rules"] == 1 and task["result"]["opened"] == 1
+    assert len(active(member)) == 1
