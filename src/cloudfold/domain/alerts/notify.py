@@ -99,10 +99,13 @@ def group(session: Session, rule: AlertRule, now: datetime, settings: Settings) 
 # -- deliveries ---------------------------------------------------------------------------------------
 
 
-def _claim(session: Session, now: datetime, lease: float) -> list[int]:
+def _claim(session: Session, now: datetime, lease: float, limit: int = 1, after: int = 0) -> list[int]:
+    """Take up to ``limit`` due deliveries with ids above ``after`` (each by one process only)
+    for ``lease`` seconds."""
     due = session.execute(select(AlertDelivery.id, AlertDelivery.next_attempt_at)
-                          .where(AlertDelivery.status == "pending", AlertDelivery.next_attempt_at <= now)
-                          .order_by(AlertDelivery.id).limit(100)).all()
+                          .where(AlertDelivery.status == "pending", AlertDelivery.next_attempt_at <= now,
+                                 AlertDelivery.id > after)
+                          .order_by(AlertDelivery.id).limit(limit)).all()
     claimed = []
     for delivery_id, at in due:
         if session.execute(update(AlertDelivery)
@@ -157,15 +160,21 @@ def attempt(session: Session, box: SecretBox, settings: Settings, delivery_id: i
     return error is None
 
 
-def deliver_due(sessions: sessionmaker[Session], box: SecretBox, settings: Settings, now: datetime) -> dict[str, int]:
-    lease = settings.alert_delivery_timeout_seconds * 3 + 30  # a process that dies mid-send frees it then
-    with sessions() as session:
-        claimed = _claim(session, now, lease)
-    sent = 0
-    for delivery_id in claimed:
+def deliver_due(sessions: sessionmaker[Session], box: SecretBox, settings: Settings, now: datetime,
+                most: int = 100) -> dict[str, int]:
+    """Send up to ``most`` due deliveries, each claimed just before its send (its lease covers
+    that one send: a process that dies mid-send frees it when the lease ends). In id order, so
+    a failed one is retried at a later round, never again in this one."""
+    lease = settings.alert_delivery_timeout_seconds * 3 + 30
+    attempted = sent = last = 0
+    while attempted < most:
         with sessions() as session:
-            sent += attempt(session, box, settings, delivery_id, now)
-    return {"attempted": len(claimed), "sent": sent}
+            claimed = _claim(session, now, lease, after=last)
+            if not claimed:
+                break
+            attempted, last = attempted + 1, claimed[0]
+            sent += attempt(session, box, settings, last, now)
+    return {"attempted": attempted, "sent": sent}
 
 
 def test_message(now: datetime) -> Message:
