@@ -61,6 +61,17 @@ OWN = [
     ("get", "/services/{service}/logs", None, NOT_YOURS),
     ("post", "/services/{service}/restart", None, NEEDS_ADMIN),
     ("get", "/tasks/{task}", None, NOT_YOURS),
+    # issue 10, alerts
+    ("get", "/api/alert-rules/{alert_rule}", None, NOT_YOURS),
+    ("patch", "/api/alert-rules/{alert_rule}", {"name": "bobs"}, NOT_YOURS),
+    ("delete", "/api/alert-rules/{alert_rule}", None, NOT_YOURS),
+    ("get", "/api/alerts/{alert}", None, NOT_YOURS),
+    ("post", "/api/alerts/{alert}/ack", None, NOT_YOURS),
+    ("post", "/api/alerts/{alert}/silence", {"minutes": 5}, NOT_YOURS),
+    ("get", "/api/alert-channels/{alert_channel}", None, NOT_YOURS),
+    ("patch", "/api/alert-channels/{alert_channel}", {"enabled": False}, NOT_YOURS),
+    ("delete", "/api/alert-channels/{alert_channel}", None, NOT_YOURS),
+    ("get", "/api/alert-deliveries?channel_id={alert_channel}", None, NOT_YOURS),
 ]
 
 # (method, path, body, status bob gets) on the shared local account's container and account
@@ -88,6 +99,8 @@ LISTS = [
     "/topology", "/topology/vms", "/topology/services-by-vm", "/topology/service-types", "/topology/containers",
     "/topology/databases", "/topology/networks", "/topology/summaries",
     "/monitor/audit?limit=500", "/monitor/audit/metrics", "/api/providers", "/credentials/",
+    "/api/alert-rules", "/api/alerts?status=all", "/monitor/alerts", "/api/alert-channels", "/api/alert-deliveries",
+    "/api/alerts/config-status",
 ]
 
 
@@ -96,6 +109,22 @@ def call(account, method: str, path: str, body=None):
     if body is not None:
         kwargs["json"] = body
     return getattr(account.client, method)(path, **kwargs)
+
+
+def alices_alerts(client, alice, manual: dict, tag: str) -> tuple[dict, list[str]]:
+    """alice's alert rule on her record, the alert it opened, and her own (email) channel."""
+    from alerts_support import Clock
+
+    rule = make(alice, "/api/alert-rules", {"name": f"alicerule{tag}", "kind": "not_running",
+                                            "resource_id": manual["id"], "open_after": 1})
+    channel = make(alice, "/api/alert-channels", {"name": f"alicechan{tag}", "type": "email",
+                                                  "to": [f"alicemail{tag}@example.com"]})
+    r = alice.client.put(f"/api/resources/{manual['id']}", json={"status": "stopped"}, headers=alice.headers)
+    assert r.status_code == 200, r.text
+    Clock(client).tick()
+    [alert] = alice.client.get("/api/alerts", headers=alice.headers).json()["alerts"]
+    return ({"alert_rule": rule["id"], "alert": alert["id"], "alert_channel": channel["id"]},
+            [rule["name"], channel["name"], f"alicemail{tag}"])
 
 
 @pytest.fixture
@@ -112,6 +141,7 @@ def alices_world(client, admin, member, make_container):
                                           "subnet_id": subnet["id"], "service": service})
     manual = make(alice, "/api/resources", {"name": f"alicemanual{tag}", "resource_type": "vm",
                                              "cost_per_hour": 123.45, "tags": {"owner": f"alicetag{tag}"}})
+    alert_ids, alert_secrets = alices_alerts(client, alice, manual, tag)
     task = alice.client.post("/api/resources/sync/local", headers=alice.headers).json()["task_id"]
     wait_task(alice, task)
     sync(admin, "local")
@@ -128,9 +158,10 @@ def alices_world(client, admin, member, make_container):
         "service": f"local:{service}", "task": task, "shared_rid": shared[0]["id"],
         "shared_service": f"local:{shared_project}",
         "local_account_id": next(a["id"] for a in account if a["provider"] == "local"),
+        **alert_ids,
     }
     # what must never reach bob: alice's names, ids and address
     secrets = [alice.email, vpc["name"], vpc["id"], subnet["id"], volume["name"], volume["id"], instance["name"],
-               instance["id"], row["name"], manual["name"], f"alicetag{tag}", service, task, "123.45"]
+               instance["id"], row["name"], manual["name"], f"alicetag{tag}", service, task, "123.45", *alert_secrets]
     return ids, secrets
 

@@ -14,7 +14,8 @@ from cloudfold.settings import Settings
 
 pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
-NAMES = {"vpcs", "subnets", "instances", "vcpus", "memory_mb", "volumes", "volume_gb", "host_ports", "accounts"}
+NAMES = {"vpcs", "subnets", "instances", "vcpus", "memory_mb", "volumes", "volume_gb", "host_ports", "accounts",
+         "alert_rules"}
 OCI = {"provider_type": "oci", "display_name": "OCI", "region": "us-ashburn-1",
        "credentials": {"user": "u", "tenancy": "t", "fingerprint": "f", "key_content": "k"}}
 
@@ -157,6 +158,7 @@ def test_quota_cli(tmp_path, database_url):
     run_cli(env, "user", "create", "dev@example.com", "--password", "s3cret-pass")
     shown = json.loads(run_cli(env, "quota", "show").stdout)["quotas"]
     assert shown["subnets"]["limit"] == 4 and shown["subnets"]["source"] == "settings"
+    assert shown["alert_rules"]["limit"] == 20  # every capability's quota, though the CLI builds no app
     assert json.loads(run_cli(env, "quota", "set", "vpcs=2").stdout)["quotas"]["vpcs"]["source"] == "admin"
     mine = json.loads(run_cli(env, "quota", "set", "instances=1", "vpcs=none", "--user", "dev@example.com").stdout)
     assert mine["enforced"] is True and mine["quotas"]["instances"] == {**mine["quotas"]["instances"], "limit": 1,

@@ -45,6 +45,7 @@ class Runtime:
         engine = make_engine(settings.sqlalchemy_url)
         sessions = make_session_factory(engine)
         import cloudfold.domain.actions  # noqa: F401  (each import registers its jobs)
+        import cloudfold.domain.alerts  # noqa: F401
         import cloudfold.domain.localcloud.containers  # noqa: F401
         import cloudfold.domain.localcloud.reconcile  # noqa: F401
         import cloudfold.domain.provider_jobs  # noqa: F401
@@ -56,6 +57,7 @@ class Runtime:
         queue.every("inventory.sync_due", settings.schedule_tick_seconds)
         queue.every("providers.health_due", settings.schedule_tick_seconds)
         queue.every("localcloud.reconcile", settings.reconcile_interval_seconds)
+        queue.every("alerts.evaluate", settings.alert_eval_seconds)
         secretbox = SecretBox.from_settings(settings)
         runtime = cls(
             settings=settings,

@@ -100,6 +100,16 @@ class Settings(BaseSettings):
     local_publish_ip: str = "127.0.0.1"  # where instances' ports are published on the host
     publish_port_range: str = "20000-29999"  # the host ports members may publish ("LOW-HIGH"); admins any
 
+    # alerts and notifications (issue 10, package C: domain/alerts): how often rules are
+    # evaluated, Alertmanager's grouping defaults, and delivery retries (exponential backoff)
+    alert_eval_seconds: int = Field(30, ge=1)
+    alert_group_wait_seconds: float = Field(30.0, ge=0)  # a new group waits this long for more alerts
+    alert_group_interval_seconds: float = Field(300.0, ge=0)  # changes to a notified group wait this long
+    alert_repeat_interval_seconds: float = Field(14400.0, ge=0)  # a still-firing group is told again after
+    alert_delivery_attempts: int = Field(5, ge=1, le=20)
+    alert_delivery_backoff_seconds: float = Field(30.0, ge=0)  # first retry; doubles, capped at one hour
+    alert_delivery_timeout_seconds: float = Field(10.0, gt=0, le=120)
+
     # per-user quotas (domain/quotas): limits over the built-in defaults, e.g. {"vpcs": 3}
     quota_defaults: dict[str, NonNegativeInt] = Field(default_factory=dict)
 

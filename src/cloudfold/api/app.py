@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from cloudfold import __version__
 from cloudfold.api import errors, openapi_auth
 from cloudfold.api.faces import (
+    alerts,
     apikeys,
     audit,
     auth_login,
@@ -49,7 +50,7 @@ from cloudfold.settings import Settings
 # share a path, so the order changes only what a request costs, never which route answers.
 ROUTERS = [health, apikeys, inventory, resources, dashboard, index, auth_login, auth_users, invitations, audit, tasks,
            providers, credentials, vms, containers, containers_read, node, services, topology, templates,
-           settings_face, instances, vpcs, volumes, quotas, ws]
+           settings_face, instances, vpcs, volumes, quotas, ws, alerts]
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""

@@ -50,7 +50,7 @@ def create_key(settings: Settings, email: str, name: str, scopes: list[str] | No
 def rotate_credentials_key(settings: Settings) -> int:
     from sqlalchemy import select
 
-    from cloudfold.db.models import Account
+    from cloudfold.db.models import Account, AlertChannel
     from cloudfold.domain import audit
     from cloudfold.security.secretbox import SecretBox, SecretBoxError, add_new_key
 
@@ -64,6 +64,10 @@ def rotate_credentials_key(settings: Settings) -> int:
         rows = list(session.scalars(select(Account).where(Account.credentials_sealed.is_not(None))))
         for account in rows:
             account.credentials_sealed = box.rotate(account.credentials_sealed)
-        audit.record(session, CLI, "credentials.rotate_key", actor="cli", detail={"accounts": len(rows)})
+        channels = list(session.scalars(select(AlertChannel).where(AlertChannel.secret_sealed.is_not(None))))
+        for channel in channels:  # alert channels' URLs and headers (domain/alerts/channels.py)
+            channel.secret_sealed = box.rotate(channel.secret_sealed)
+        audit.record(session, CLI, "credentials.rotate_key", actor="cli",
+                     detail={"accounts": len(rows), "alert_channels": len(channels)})
         session.commit()
     return len(rows)

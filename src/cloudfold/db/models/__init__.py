@@ -1,6 +1,7 @@
 """Every model, imported so that Base.metadata knows all tables (Alembic reads it)."""
 
 from cloudfold.db.models.accounts import Account
+from cloudfold.db.models.alerts import Alert, AlertChannel, AlertDelivery, AlertRule, AlertState
 from cloudfold.db.models.audit import AuditEvent
 from cloudfold.db.models.idempotency import IdempotencyRecord
 from cloudfold.db.models.invitations import Invitation, RevokedToken
@@ -15,6 +16,7 @@ from cloudfold.db.models.workers import Worker
 
 __all__ = [
     "Account",
+    "Alert", "AlertChannel", "AlertDelivery", "AlertRule", "AlertState",
     "CloudObject",
     "Resource",
     "ResourceCount",

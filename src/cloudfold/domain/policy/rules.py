@@ -124,16 +124,17 @@ def resource_counts(stmt, viewer: Principal | None):
                           and_(ResourceCount.owner_id == NO_ID, ResourceCount.account_id.in_(seen_accounts))))
 
 
-def _owned(column):
+def owned(column):
+    """A list filter: the viewer's own rows by ``column`` (admins and the system: all)."""
     def apply(stmt, viewer: Principal | None):
         return stmt if viewer is None or viewer.is_admin else stmt.where(column == viewer.user_id)
 
     return apply
 
 
-cloud_objects = _owned(CloudObject.owner_id)
-tasks = _owned(Task.owner_id)
-audit_events = _owned(AuditEvent.actor_user_id)
+cloud_objects = owned(CloudObject.owner_id)
+tasks = owned(Task.owner_id)
+audit_events = owned(AuditEvent.actor_user_id)
 
 
 # Events: the facts the rule needs travel with the event (keys starting with "_", never sent).

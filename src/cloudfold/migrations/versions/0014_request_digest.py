@@ -5,13 +5,13 @@ finds the object its first attempt made, by this digest, instead of making a sec
 (domain/replay.py).
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
-down_revision = '0010'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
