@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -28,7 +29,9 @@ from cloudfold.jobs.registry import JobContext, job
 log = logging.getLogger("cloudfold.metrics")
 
 MACHINES = ("container", "vm", "instance")  # the inventory kinds that have usage figures
-_published: dict[int, float] = {}  # resource id -> when its last metrics.update went out (safe to lose)
+# per event bus (one per process's runtime): resource id -> when its last metrics.update went out
+# (a cache that is safe to lose)
+_published: weakref.WeakKeyDictionary[Any, dict[int, float]] = weakref.WeakKeyDictionary()
 
 
 def _sampled(account: Account) -> bool:
@@ -77,18 +80,18 @@ def sample_account(session: Session, rt, account: Account) -> int:
                 for ext, fig in found.items() if ext in by_external]
     written = store.ingest(session, readings, rt.settings.metrics_raw_retention_hours)
     session.commit()
-    _publish(rt, {m.id: m for m in machines}, written)
+    publish(rt, {m.id: m for m in machines}, written)
     return len(written)
 
 
-def _publish(rt, machines: dict[int, Resource], written) -> None:
+def publish(rt, machines: dict[int, Resource], written) -> None:
     """`metrics.update` per machine, at most one per `metrics_event_seconds` (per process)."""
-    now = time.monotonic()
+    now, sent = time.monotonic(), _published.setdefault(rt.events, {})
     for sample in written:
-        last = _published.get(sample.resource_id)
+        last = sent.get(sample.resource_id)
         if last is not None and now - last < rt.settings.metrics_event_seconds:
             continue
-        _published[sample.resource_id] = now
+        sent[sample.resource_id] = now
         rt.events.publish(update_event(machines[sample.resource_id], sample))
 
 

@@ -253,10 +253,13 @@ class LocalDriver(Driver):
 
     def stats_many(self, external_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """A stats sample of each running container named, read side by side (the engine's API
-        has one container per call); one that is gone, stopped or errs meanwhile is left out."""
+        has one container per call); one that is gone, stopped or errs meanwhile is left out.
+        An engine that cannot be reached raises DriverUnavailable."""
         def one(external_id: str) -> dict[str, Any] | None:
             try:
                 return self.stats(external_id)
+            except DriverUnavailable:
+                raise
             except DriverError as exc:  # stopped or removed meanwhile: no sample, the rest stands
                 log.info("no stats for %s: %s", external_id[:12], exc)
                 return None
