@@ -61,6 +61,7 @@ OWN = [
     ("get", "/services/{service}/logs", None, NOT_YOURS),
     ("post", "/services/{service}/restart", None, NEEDS_ADMIN),
     ("get", "/tasks/{task}", None, NOT_YOURS),
+    *[("get", f"/api/analytics/{{vmid}}/{m}", None, NOT_YOURS) for m in ("cpu", "memory", "network", "disk", "summary")],
 ]
 
 # (method, path, body, status bob gets) on the shared local account's container and account
@@ -88,6 +89,7 @@ LISTS = [
     "/topology", "/topology/vms", "/topology/services-by-vm", "/topology/service-types", "/topology/containers",
     "/topology/databases", "/topology/networks", "/topology/summaries",
     "/monitor/audit?limit=500", "/monitor/audit/metrics", "/api/providers", "/credentials/",
+    "/monitor/vms", "/monitor/containers", "/monitor/service-breakdown",
 ]
 
 

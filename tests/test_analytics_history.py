@@ -144,3 +144,22 @@ def test_prune_drops_what_outlived_its_retention(client, member):
     assert dropped == {"raw": 2, "300s": 1, "3600s": 0}
     assert _get(member, vmid, "cpu", range="1h")["data_points"] == 1
     assert _get(member, vmid, "cpu", range="30d")["data_points"] == 2  # the hourly rollups stay a year
+
+
+def test_sampling_and_pruning_run_as_queued_jobs(client):
+    import time as clock
+
+    from cloudfold.db.models import Task
+
+    rt = client.app.state.runtime
+    ids = [rt.queue.enqueue("metrics.prune"), rt.queue.enqueue("metrics.sample_due")]
+    deadline = clock.monotonic() + 20
+    while clock.monotonic() < deadline:
+        with rt.sessions() as session:
+            tasks = [session.get(Task, i) for i in ids]
+            if all(t.status in ("succeeded", "failed") for t in tasks):
+                break
+        clock.sleep(0.1)
+    assert [t.status for t in tasks] == ["succeeded", "succeeded"], [t.error for t in tasks]
+    assert tasks[0].result == {"raw": 0, "300s": 0, "3600s": 0}
+    assert tasks[1].result == {"accounts": 0, "samples": 0, "failed": 0}  # no account to sample

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cloudfold.db.models import Account, MetricSource, Resource
@@ -48,7 +49,10 @@ def claim_due(session: Session, settings, now: datetime | None = None) -> list[i
     for account in session.scalars(select(Account).where(Account.is_active.is_(True))):
         if account.id not in known and _sampled(account):
             session.add(MetricSource(account_id=account.id, next_due_at=now, failures=0))
-    session.flush()
+    try:
+        session.commit()
+    except IntegrityError:  # another process added the same account's row first: it is there
+        session.rollback()
     claimed = list(session.scalars(
         update(MetricSource).where(MetricSource.next_due_at <= now)
         .values(next_due_at=now + timedelta(seconds=settings.metrics_sample_seconds))
@@ -125,7 +129,7 @@ def sample_due(session: Session, rt) -> dict[str, int]:
     done = {"accounts": 0, "samples": 0, "failed": 0}
     for account_id in claim_due(session, rt.settings):
         account = session.get(Account, account_id)
-        if account is None:
+        if account is None or not account.is_active:
             continue
         try:
             count = sample_account(session, rt, account)

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from cloudfold.db.models import MetricRollup, MetricSample, Resource
 
 STEPS = (300, 3600)  # the rollups' bucket lengths, in seconds
 COUNTERS = ("net_in", "net_out", "disk_read", "disk_write")  # each: <name>_bytes counter, <name>_rate
+SAMPLE_COLUMNS = [c.key for c in MetricSample.__table__.c]
 SCALE = 100  # rollups keep CPU and memory percent in hundredths (integers)
 
 
@@ -167,12 +168,14 @@ def ingest(session: Session, readings: Sequence[Reading], raw_hours: int = 48) -
             prev[reading.resource_id] = row
     if not written:
         return []
-    session.add_all(written)
-    session.flush()
+    session.execute(insert(MetricSample), [{c: getattr(row, c) for c in SAMPLE_COLUMNS} for row in written])
     _upsert_rollups(session, written)
     newest = {row.resource_id: row for row in written}
-    for machine in session.scalars(select(Resource).where(Resource.id.in_(list(newest)))):
-        machine.usage = {**(machine.usage or {}), "stats": current(newest[machine.id])}
+    kept = session.execute(select(Resource.id, Resource.usage).where(Resource.id.in_(list(newest))))
+    table = Resource.__table__  # a sample is not a change of the record: updated_at stays
+    session.execute(update(table).where(table.c.id == bindparam("rid"))
+                    .values(usage=bindparam("kept"), updated_at=table.c.updated_at),
+                    [{"rid": rid, "kept": {**(usage or {}), "stats": current(newest[rid])}} for rid, usage in kept])
     return written
 
 
