@@ -74,3 +74,18 @@ def test_unauthenticated_sockets_are_closed(client):
         with client.websocket_connect("/api/ws?token=nope") as ws:
             ws.receive_text()
     assert closed.value.code == 4401
+
+
+def test_engine_actions_reach_api_ws_as_container_events(client, admin, make_container, engine_socket):
+    from inventory_support import find, register, sync
+
+    register(admin, "local", "podman", {"docker_host": engine_socket})
+    c = make_container()
+    sync(admin, "podman")
+    rid = find(admin, "podman", c.name)["id"]
+    with client.websocket_connect("/api/ws", subprotocols=["cloudfold.bearer", admin.key]) as ws:
+        for action, event in (("stop", "container.stopped"), ("start", "container.started")):
+            r = client.post(f"/api/resources/{rid}/action", json={"action": action}, headers=admin.headers)
+            assert r.status_code == 200, r.text
+            heard = _until(ws, lambda e: e["type"] == event and e["vmid"] == int(rid) + 99)
+            assert heard[-1]["name"] == c.name
