@@ -36,8 +36,8 @@ REQUESTS = Counter("cloudfold_http_requests", "HTTP requests answered", ["method
 LATENCY = Histogram("cloudfold_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
                     registry=PROCESS)
 MACHINE_GAUGES = (("cpu_percent", "cpu_percent", "CPU in use, 100 = one core busy"),
-                  ("memory_bytes", "mem_bytes", "Memory in use"),
-                  ("memory_percent", "mem_percent", "Memory in use, percent of the limit"),
+                  ("memory_bytes", "memory_usage", "Memory in use"),
+                  ("memory_percent", "memory_percent", "Memory in use, percent of the limit"),
                   ("network_receive_bytes_per_second", "net_in_rate", "Network receive rate"),
                   ("network_transmit_bytes_per_second", "net_out_rate", "Network transmit rate"),
                   ("disk_read_bytes_per_second", "disk_read_rate", "Disk read rate"),
@@ -82,10 +82,10 @@ class DatabaseCollector(Collector):
         for name, field, text in MACHINE_GAUGES:
             family = GaugeMetricFamily(f"cloudfold_machine_{name}", text, labels=labels)
             for f in found:
-                value = getattr(f.sample, field)
-                if value is not None:
+                value = f.figures.get(field)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
                     family.add_metric([str(f.vmid), f.machine.name, f.machine.kind, f.machine.provider], value,
-                                      timestamp=f.sample.time.timestamp())
+                                      timestamp=f.at.timestamp())
             yield family
         family = GaugeMetricFamily("cloudfold_tasks", "Tasks kept, by job and status", labels=["job", "status"])
         for job, status, count in tasks:

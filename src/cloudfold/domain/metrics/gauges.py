@@ -4,30 +4,39 @@ latest sample of each live machine, tasks by job and status, accounts' sync stat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cloudfold.db.models import Account, MetricSample, Resource, Task
-from cloudfold.domain import inventory
-from cloudfold.domain.metrics import store
+from cloudfold import timestamps
+from cloudfold.db.models import Account, Resource, Task
+from cloudfold.domain import inventory, usage
+from cloudfold.domain.metrics import sampler
 
 
 @dataclass
 class MachineFigures:
     machine: Resource
     vmid: int
-    sample: MetricSample
+    figures: dict[str, Any]  # the latest sample as `resources.usage["stats"]` keeps it (store.current)
+    at: datetime
 
 
 def machines(session: Session, max_age_seconds: float) -> list[MachineFigures]:
-    """The newest sample of every machine sampled within `max_age_seconds`."""
+    """Every live machine sampled within `max_age_seconds`, with its latest figures (one row
+    per machine: the sample `store.ingest` keeps in `resources.usage`, not a scan of samples)."""
     since = datetime.now(timezone.utc) - timedelta(seconds=max_age_seconds)
-    ids = list(session.scalars(select(MetricSample.resource_id).where(MetricSample.time >= since).distinct()))
-    found = store.latest(session, ids, since)
-    rows = session.scalars(select(Resource).where(Resource.id.in_(list(found)), Resource.vanished.is_(False)))
-    return [MachineFigures(r, inventory.vmid_of(r), found[r.id]) for r in sorted(rows, key=lambda r: r.id)]
+    out = []
+    for row in session.scalars(select(Resource).where(
+            Resource.kind.in_(sampler.MACHINES), Resource.vanished.is_(False), Resource.status == "running",
+            Resource.usage.is_not(None)).order_by(Resource.id)):
+        stats = usage.sample(row)
+        at = timestamps.parse(stats.get("at"))
+        if at is not None and at >= since:
+            out.append(MachineFigures(row, inventory.vmid_of(row), stats, at))
+    return out
 
 
 def tasks(session: Session) -> list[tuple[str, str, int]]:

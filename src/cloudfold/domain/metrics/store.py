@@ -147,7 +147,7 @@ def _upsert_rollups(session: Session, rows: Iterable[MetricSample]) -> None:
 def current(row: MetricSample) -> dict[str, Any]:
     """A sample as the machine's current figures (`resources.usage["stats"]`, domain/usage)."""
     return {"cpu_percent": row.cpu_percent, "cpu_total_ns": row.cpu_time_ns, "memory_usage": row.mem_bytes,
-            "memory_limit": row.mem_limit_bytes, "net_in": row.net_in_bytes, "net_out": row.net_out_bytes,
+            "memory_limit": row.mem_limit_bytes, "memory_percent": row.mem_percent, "net_in": row.net_in_bytes, "net_out": row.net_out_bytes,
             "blk_read": row.disk_read_bytes, "blk_write": row.disk_write_bytes,
             "net_in_rate": row.net_in_rate, "net_out_rate": row.net_out_rate,
             "disk_read_rate": row.disk_read_rate, "disk_write_rate": row.disk_write_rate,
