@@ -16,11 +16,11 @@ import weakref
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cloudfold.db.models import Account, MetricSource, Resource
+from cloudfold.db.models import Account, MetricSource, Resource, Task
 from cloudfold.domain import accounts, events, policy
 from cloudfold.domain.metrics import store
 from cloudfold.drivers.base import DriverError
@@ -151,7 +151,17 @@ def sample_due_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, int]:
         return sample_due(session, ctx.services)
 
 
+JOBS = ("metrics.sample_due", "metrics.prune")
+
+
 @job("metrics.prune")
 def prune_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, int]:
+    """History past its retention, and this family's own finished task rows older than a day
+    (the sampler makes one every `metrics_sample_seconds`)."""
     with ctx.sessions() as session:
-        return store.prune(session, ctx.settings)
+        dropped = store.prune(session, ctx.settings)
+        cutoff = datetime.now(timezone.utc) - timedelta(days=1)
+        session.execute(delete(Task).where(Task.name.in_(JOBS), Task.status.in_(("succeeded", "failed")),
+                                           Task.created_at < cutoff))
+        session.commit()
+        return dropped
