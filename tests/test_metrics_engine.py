@@ -87,3 +87,25 @@ def test_an_engine_that_is_down_is_a_gap_and_a_backoff(client, admin, make_conta
         assert source.failures == 1 and source.last_error
         assert (source.next_due_at - datetime.now(timezone.utc)).total_seconds() > rt.settings.metrics_sample_seconds
     assert _summary(admin, vmid)["cpu"] == before["cpu"]  # history kept as it was: a gap from now on
+
+
+def test_a_due_account_is_claimed_once_and_sampling_leaves_the_record_unchanged(client, admin, make_container,
+                                                                                  engine_socket):
+    from sqlalchemy import select
+
+    from cloudfold.db.models import Resource
+
+    register(admin, "local", "podman", {"docker_host": engine_socket})
+    c = make_container()
+    sync(admin, "podman")
+    rid = int(find(admin, "podman", c.name)["id"])
+    rt = client.app.state.runtime
+    with rt.sessions() as session:
+        first, second = sampler.claim_due(session, rt.settings), sampler.claim_due(session, rt.settings)
+        assert len(first) == 1 and second == []  # a second process finds nothing due
+        before = session.scalar(select(Resource.updated_at).where(Resource.id == rid))
+    _sample(client)
+    with rt.sessions() as session:
+        row = session.get(Resource, rid)
+        assert row.updated_at == before  # a sample is not a change of the record (recent activity)
+        assert row.usage["stats"]["at"] and row.usage["stats"]["memory_usage"] > 0
