@@ -72,6 +72,7 @@ OWN = [
     ("patch", "/api/alert-channels/{alert_channel}", {"enabled": False}, NOT_YOURS),
     ("delete", "/api/alert-channels/{alert_channel}", None, NOT_YOURS),
     ("get", "/api/alert-deliveries?channel_id={alert_channel}", None, NOT_YOURS),
+    *[("get", f"/api/analytics/{{vmid}}/{m}", None, NOT_YOURS) for m in ("cpu", "memory", "network", "disk", "summary")],
 ]
 
 # (method, path, body, status bob gets) on the shared local account's container and account
@@ -101,6 +102,7 @@ LISTS = [
     "/monitor/audit?limit=500", "/monitor/audit/metrics", "/api/providers", "/credentials/",
     "/api/alert-rules", "/api/alerts?status=all", "/monitor/alerts", "/api/alert-channels", "/api/alert-deliveries",
     "/api/alerts/config-status",
+    "/monitor/vms", "/monitor/containers", "/monitor/service-breakdown",
 ]
 
 

@@ -17,7 +17,8 @@ and after how pve-http-server answers:
 
 What it does NOT model: permissions beyond a read-only token (``privs="audit"``), HA, migration,
 locks, storage, guest agents, the 3 s delay PVE adds to failed logins (``auth_delay`` can), and a
-ticket's expiry. State lives in memory and is mutated by the actions.
+ticket's expiry, and rrddata beyond answering the points a test gives a guest (``Guest.rrd``).
+State lives in memory and is mutated by the actions.
 """
 
 from __future__ import annotations
@@ -105,6 +106,7 @@ class Guest:
     template: bool = False
     protection: bool = False
     started: float = 0.0
+    rrd: list[dict[str, Any]] = field(default_factory=list)  # what GET …/rrddata answers (tests set it)
 
     def record(self, *, full: bool, legacy_lxc_vmid: bool = False, current: bool = False) -> dict[str, Any]:
         running = self.status == "running"
@@ -379,6 +381,11 @@ class PveState:
         if method == "GET" and m:
             g = self.guest(m.group(1), m.group(2), int(m.group(3)))
             return g.record(full=True, current=True)
+        m = re.match(r"^/nodes/([^/]+)/(qemu|lxc)/(\d+)/rrddata$", rel)
+        if method == "GET" and m:  # PVE needs timeframe (hour|day|week|month|year); cf AVERAGE|MAX
+            if query.get("timeframe") not in ("hour", "day", "week", "month", "year"):
+                raise ApiError(400, "Parameter verification failed.")
+            return list(self.guest(m.group(1), m.group(2), int(m.group(3))).rrd)
         m = re.match(r"^/nodes/([^/]+)/(qemu|lxc)/(\d+)/status/(\w+)$", rel)
         if method == "POST" and m:
             node, type_, vmid, verb = m.groups()

@@ -48,6 +48,7 @@ class Runtime:
         import cloudfold.domain.alerts  # noqa: F401
         import cloudfold.domain.localcloud.containers  # noqa: F401
         import cloudfold.domain.localcloud.reconcile  # noqa: F401
+        import cloudfold.domain.metrics.sampler  # noqa: F401
         import cloudfold.domain.provider_jobs  # noqa: F401
         import cloudfold.domain.sync  # noqa: F401
         import cloudfold.jobs.builtin  # noqa: F401
@@ -58,6 +59,8 @@ class Runtime:
         queue.every("providers.health_due", settings.schedule_tick_seconds)
         queue.every("localcloud.reconcile", settings.reconcile_interval_seconds)
         queue.every("alerts.evaluate", settings.alert_eval_seconds)
+        queue.every("metrics.sample_due", settings.metrics_sample_seconds)  # issue 10: metric history
+        queue.every("metrics.prune", settings.metrics_prune_interval_seconds)
         secretbox = SecretBox.from_settings(settings)
         runtime = cls(
             settings=settings,

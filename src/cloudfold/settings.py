@@ -109,6 +109,15 @@ class Settings(BaseSettings):
     alert_delivery_attempts: int = Field(5, ge=1, le=20)
     alert_delivery_backoff_seconds: float = Field(30.0, ge=0)  # first retry; doubles, capped at one hour
     alert_delivery_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    # metric history (issue 10, package B: domain/metrics): sampling, retention, /metrics access
+    metrics_sample_seconds: int = Field(30, ge=5)  # how often each account's machines are sampled
+    metrics_backoff_max_seconds: int = Field(600, ge=5)  # a failing engine or cloud is retried at most this far apart
+    metrics_raw_retention_hours: int = Field(48, ge=1)
+    metrics_5m_retention_days: int = Field(30, ge=1)
+    metrics_1h_retention_days: int = Field(365, ge=1)
+    metrics_prune_interval_seconds: int = Field(3600, ge=1)
+    metrics_event_seconds: float = Field(10.0, ge=0)  # at most one metrics.update per machine this often
+    metrics_scrape_token: str | None = None  # a bearer token Prometheus may scrape /metrics with (else admins only)
 
     # per-user quotas (domain/quotas): limits over the built-in defaults, e.g. {"vpcs": 3}
     quota_defaults: dict[str, NonNegativeInt] = Field(default_factory=dict)

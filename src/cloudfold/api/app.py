@@ -40,6 +40,7 @@ from cloudfold.api.faces import (
     vpcs,
     ws,
 )
+from cloudfold.api.faces import analytics, monitor_usage, prometheus, ws_proxicloud  # issue 10: metrics
 from cloudfold.api.middleware.body_limit import BodyLimitMiddleware
 from cloudfold.api.middleware.idempotency import IdempotencyMiddleware
 from cloudfold.runtime import Runtime
@@ -51,6 +52,7 @@ from cloudfold.settings import Settings
 ROUTERS = [health, apikeys, inventory, resources, dashboard, index, auth_login, auth_users, invitations, audit, tasks,
            providers, credentials, vms, containers, containers_read, node, services, topology, templates,
            settings_face, instances, vpcs, volumes, quotas, ws, alerts]
+ROUTERS += [analytics, monitor_usage, prometheus, ws_proxicloud]  # issue 10: metrics
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     openapi_auth.install(app)
 
     # Added innermost first: the last one added sees the request first.
+    app.add_middleware(prometheus.RequestMetrics)  # issue 10: request counts and latency for /metrics
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:

@@ -125,7 +125,7 @@ def field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 # by path.
 VALIDATION_400_FAMILIES = {"index", "monitor", "vmControl", "serviceControl", "topology",  # seed 000
                            "apikeys", "instances", "vpcs", "volumes",  # seed 003
-                           "containers", "node", "templates"}  # seed 004
+                           "containers", "node", "templates", "analytics"}  # seed 004
 VALIDATION_400_PATHS = {"/auth/register", "/auth/forgot-password", "/auth/reset-password"}  # seed 003's auth
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +45,6 @@ ONLINE, OFFLINE = "online", "offline"
 KIND = "container"
 SORTS = ("vmid", "name", "status", "cpu_usage")
 NAME_PREFIX = "proxicloud-"
-STATS_WORKERS = 8
 MB = 1024 * 1024
 # the last host figures seen per engine, for offline answers (process memory: a restarted
 # or other replica answers offline node fields as null until it has seen the engine once)
@@ -73,17 +71,7 @@ def _sample(driver: Driver, found: list[Discovered]) -> dict[str, dict[str, Any]
     if not driver.supports("stats"):
         return {}
     sizes = driver.sizes(found[0].external_id if len(found) == 1 else None)
-    running = [d for d in found if d.status == "running"]
-
-    def sample(d: Discovered) -> dict[str, Any] | None:
-        try:
-            return driver.stats(d.external_id)
-        except DriverError as exc:  # stopped or removed meanwhile: no sample, the rest stands
-            log.info("no stats for %s: %s", d.external_id[:12], exc)
-            return None
-
-    with ThreadPoolExecutor(max_workers=min(STATS_WORKERS, len(running) or 1)) as pool:
-        samples = dict(zip([d.external_id for d in running], pool.map(sample, running)))
+    samples = driver.stats_many([d.external_id for d in found if d.status == "running"])
     now = utcnow().isoformat()
     found_usage: dict[str, dict[str, Any]] = {}
     for d in found:

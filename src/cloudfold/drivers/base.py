@@ -7,7 +7,7 @@ database. The domain (sync, actions, health) calls it and persists what it retur
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -19,8 +19,9 @@ ACTIONS = ("start", "stop", "reboot", "reset", "terminate")
 ACTION_OPTIONS = ("force", "timeout")
 # optional features a driver declares in `capabilities` (beyond the abstract methods):
 # logs: `logs()`; stats: `stats()` and `sizes()`; host: `host()` and `capacity()`;
-# provisioning: making and removing objects (drivers/local/provision.py)
-CAPABILITIES = ("logs", "stats", "host", "provisioning")
+# provisioning: making and removing objects (drivers/local/provision.py);
+# metrics: `metrics()`, the latest usage figures of many machines at once (domain/metrics)
+CAPABILITIES = ("logs", "stats", "host", "provisioning", "metrics")
 OWNER_LABEL = "cloudfold.owner"  # tag: the uuid of the user who made the object through cloudfold
 
 
@@ -171,3 +172,11 @@ class Driver(ABC):
         """The last `tail` lines a container printed (stdout and stderr), oldest first.
         Only drivers declaring the "logs" capability implement it."""
         raise DriverNotImplemented(f"{self.provider_type} cannot read container logs")
+
+    def metrics(self, external_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The latest usage figures of each machine named that has some, by external id: a dict
+        of `time` (aware UTC) and any of cpu_percent (100 = one core), cpu_time_ns, mem_bytes,
+        mem_limit_bytes, counters net_in_bytes/net_out_bytes/disk_read_bytes/disk_write_bytes
+        and rates net_in_rate/… (bytes/s, with `span`: the seconds they cover).
+        Only drivers declaring the "metrics" capability implement it."""
+        raise DriverNotImplemented(f"{self.provider_type} reports no metrics")

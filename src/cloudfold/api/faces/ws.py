@@ -8,6 +8,8 @@ Each event goes only to listeners who may see its object (`policy.may_hear`).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, WebSocket
 
@@ -17,8 +19,12 @@ from cloudfold.domain import events, policy
 router = APIRouter(tags=["events"])
 
 
-@router.websocket("/ws")
-async def events_ws(ws: WebSocket) -> None:
+Shape = Callable[[dict[str, Any]], list[dict[str, Any]]]  # an event -> what this stream sends for it
+
+
+async def stream(ws: WebSocket, shape: Shape) -> None:
+    """The one event stream: authenticate (`wsauth`), then send each event the caller may hear
+    (`policy.may_hear`) as `shape` words it; answer pings. Every WebSocket face runs this."""
     conn = await wsauth.open_authenticated(ws)
     if conn is None:
         return
@@ -28,7 +34,8 @@ async def events_ws(ws: WebSocket) -> None:
         while True:
             event = await subscription.get()
             if policy.may_hear(conn.principal, event):
-                await ws.send_text(json.dumps(events.wire(event), default=str))
+                for message in shape(event):
+                    await ws.send_text(json.dumps(message, default=str))
 
     async def reader() -> None:
         while True:
@@ -40,6 +47,11 @@ async def events_ws(ws: WebSocket) -> None:
         await wsauth.run_until_first(pump(), reader(), wsauth.guard(ws, conn))
     finally:
         subscription.close()
+
+
+@router.websocket("/ws")
+async def events_ws(ws: WebSocket) -> None:
+    await stream(ws, lambda event: [events.wire(event)])
 
 
 def _is_ping(text: str) -> bool:

@@ -6,6 +6,7 @@ from cloudfold.db.models.audit import AuditEvent
 from cloudfold.db.models.idempotency import IdempotencyRecord
 from cloudfold.db.models.invitations import Invitation, RevokedToken
 from cloudfold.db.models.localcloud import CloudObject
+from cloudfold.db.models.metrics import MetricRollup, MetricSample, MetricSource
 from cloudfold.db.models.outbox import OutboxMessage
 from cloudfold.db.models.quotas import QuotaDefault, QuotaOverride
 from cloudfold.db.models.resource_counts import ResourceCount
@@ -18,6 +19,9 @@ __all__ = [
     "Account",
     "Alert", "AlertChannel", "AlertDelivery", "AlertRule", "AlertState",
     "CloudObject",
+    "MetricRollup",
+    "MetricSample",
+    "MetricSource",
     "Resource",
     "ResourceCount",
     "ResourceAction",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from cloudfold.drivers.aws import ec2, route53, s3
+from cloudfold.drivers.aws import cloudwatch, ec2, route53, s3
 from cloudfold.drivers.aws.errors import is_not_found, translated
 from cloudfold.drivers.base import Discovered, Driver, DriverError, InvalidCredentials, InvalidRequest, NotFound
 
@@ -30,6 +30,7 @@ class AwsDriver(Driver):
         "start": frozenset(), "stop": frozenset({"force"}), "reboot": frozenset(), "reset": frozenset(),
         "terminate": frozenset()}
 
+    capabilities = frozenset({"metrics"})  # CloudWatch figures of instances (cloudwatch.py)
     page_size = 1000  # objects per yielded page (and MaxResults where the API allows it)
     waiter_delay = 5  # seconds between polls while `reset` waits for the stop
     waiter_attempts = 60
@@ -110,6 +111,14 @@ class AwsDriver(Driver):
             clients, self._clients = list(self._clients.values()), {}
         for c in clients:
             c.close()
+
+    def metrics(self, external_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Each instance's newest CloudWatch figures, looked for in every configured region."""
+        found: dict[str, dict[str, Any]] = {}
+        with translated():
+            for region in self.regions:
+                found.update(cloudwatch.latest(self.client("cloudwatch", region), list(external_ids)))
+        return found
 
     def ping(self) -> None:
         """One cheap EC2 call per configured region: reachability and credentials."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from cloudfold import timestamps
@@ -52,6 +53,14 @@ def stats(raw: dict[str, Any]) -> dict[str, Any]:
             "blk_read": sum(b.get("value") or 0 for b in blk if (b.get("op") or "").lower() == "read"),
             "blk_write": sum(b.get("value") or 0 for b in blk if (b.get("op") or "").lower() == "write"),
             "pids": (raw.get("pids_stats") or {}).get("current")}
+
+
+def reading(sample: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """A stats sample (`stats` above) as a metric reading: the engine's counters as they are."""
+    return {"time": at, "cpu_percent": sample.get("cpu_percent"), "cpu_time_ns": sample.get("cpu_total_ns"),
+            "mem_bytes": sample.get("memory_usage"), "mem_limit_bytes": sample.get("memory_limit"),
+            "net_in_bytes": sample.get("net_in"), "net_out_bytes": sample.get("net_out"),
+            "disk_read_bytes": sample.get("blk_read"), "disk_write_bytes": sample.get("blk_write")}
 
 
 def host(info: dict[str, Any], version: dict[str, Any], local: bool) -> dict[str, Any]:

@@ -13,7 +13,7 @@ cluster, through the PVE HTTP API with ``proxmoxer``'s https backend.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from proxmoxer import ProxmoxAPI
@@ -38,6 +38,7 @@ class ProxmoxDriver(Driver):
     credential_fields = ("user",)
     actions: ClassVar[dict[str, frozenset[str]]] = {"start": frozenset(), "stop": frozenset({"force", "timeout"}), "reboot": frozenset({"timeout"}),
                "reset": frozenset(), "terminate": frozenset()}  # reset: QEMU only
+    capabilities = frozenset({"metrics"})  # guests' rrddata (mapping.rrd_reading)
 
     def __init__(self, account) -> None:
         super().__init__(account)
@@ -132,6 +133,24 @@ class ProxmoxDriver(Driver):
             raise DriverError(f"unexpected answer for the status of {ref.label}", upstream=repr(data)[:500])
         data.setdefault("vmid", ref.vmid)
         return data
+
+    def metrics(self, external_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Each guest's newest rrddata point (PVE's per-minute averages of the last hour);
+        a guest gone meanwhile is left out."""
+        found: dict[str, dict[str, Any]] = {}
+        for external_id in external_ids:
+            parts = external_id.split("/")
+            ref = mapping.parse_external_id(mapping.KIND_OF_TYPE.get(parts[1] if len(parts) == 3 else "", "vm"),
+                                            external_id)
+            try:
+                points = self._call(f"GET {external_id} rrddata", lambda: self.api.nodes(ref.node)(ref.type)(
+                    ref.vmid).rrddata.get(timeframe="hour", cf="AVERAGE"))
+            except GuestMissing:
+                continue
+            reading = mapping.rrd_reading(points if isinstance(points, list) else [])
+            if reading:
+                found[external_id] = reading
+        return found
 
     def get(self, kind: str, external_id: str) -> Discovered | None:
         ref = mapping.parse_external_id(kind, external_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from cloudfold.drivers.base import Discovered, DriverError
@@ -116,3 +117,21 @@ def guest(record: dict[str, Any], node: str, type_: str, region: str | None = No
         metadata=metadata,
         tags={t: "" for t in tags},
     )
+
+
+RRD_STEP = 60  # seconds per point of the `hour` timeframe
+
+
+def rrd_reading(points: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest rrddata point that has figures, as a metric reading: PVE's `cpu` is a
+    fraction of the guest's `maxcpu` cores (here 100 = one core), `mem`/`maxmem` bytes,
+    `netin`/`netout`/`diskread`/`diskwrite` bytes/s averaged over the step."""
+    for point in sorted((p for p in points if isinstance(p, dict)), key=lambda p: p.get("time") or 0, reverse=True):
+        if point.get("cpu") is None or not point.get("time"):
+            continue
+        return {"time": datetime.fromtimestamp(int(point["time"]), timezone.utc), "span": RRD_STEP,
+                "cpu_percent": round(float(point["cpu"]) * float(point.get("maxcpu") or 1) * 100, 2),
+                "mem_bytes": point.get("mem"), "mem_limit_bytes": point.get("maxmem"),
+                "net_in_rate": point.get("netin"), "net_out_rate": point.get("netout"),
+                "disk_read_rate": point.get("diskread"), "disk_write_rate": point.get("diskwrite")}
+    return None

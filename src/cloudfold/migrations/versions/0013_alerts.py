@@ -4,7 +4,7 @@ Issue 10, package C (domain/alerts). `alert_rules.monitor_id` names a row of pac
 `monitors` table without a foreign key, so this revision does not depend on that one.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import cloudfold.db.base
 
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
