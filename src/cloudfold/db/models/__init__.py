@@ -3,6 +3,7 @@
 from cloudfold.db.models.accounts import Account
 from cloudfold.db.models.alerts import Alert, AlertChannel, AlertDelivery, AlertRule, AlertState
 from cloudfold.db.models.audit import AuditEvent
+from cloudfold.db.models.costs import CostRecord
 from cloudfold.db.models.idempotency import IdempotencyRecord
 from cloudfold.db.models.invitations import Invitation, RevokedToken
 from cloudfold.db.models.localcloud import CloudObject
@@ -28,6 +29,7 @@ __all__ = [
     "SettingValue",
     "ApiKey",
     "AuditEvent",
+    "CostRecord",
     "IdempotencyRecord",
     "Invitation",
     "RevokedToken",
