@@ -46,6 +46,7 @@ class Runtime:
         import cloudfold.domain.actions  # noqa: F401  (each import registers its jobs)
         import cloudfold.domain.localcloud.containers  # noqa: F401
         import cloudfold.domain.localcloud.reconcile  # noqa: F401
+        import cloudfold.domain.monitors.auto  # noqa: F401
         import cloudfold.domain.provider_jobs  # noqa: F401
         import cloudfold.domain.sync  # noqa: F401
         import cloudfold.jobs.builtin  # noqa: F401
@@ -55,6 +56,8 @@ class Runtime:
         queue.every("inventory.sync_due", settings.schedule_tick_seconds)
         queue.every("providers.health_due", settings.schedule_tick_seconds)
         queue.every("localcloud.reconcile", settings.reconcile_interval_seconds)
+        queue.every("monitors.reconcile", settings.monitor_reconcile_seconds)  # issue 10: auto monitors
+        queue.every("monitors.prune", settings.housekeeping_interval_seconds)
         secretbox = SecretBox.from_settings(settings)
         runtime = cls(
             settings=settings,
@@ -81,8 +84,15 @@ class Runtime:
         self.queue.start()  # takes over from dead processes first (domain/workers.py)
         self.queue.enqueue("localcloud.reconcile")  # then finishes what they left half-made
         self.refusals.start()
+        if self.settings.monitor_engine:  # issue 10: the embedded probe engine (claims due monitors)
+            from cloudfold.domain.monitors.engine import EngineThread
+
+            self.probe_engine = EngineThread(self.sessions, self.settings, self.events)
+            self.probe_engine.start()
 
     def close(self) -> None:
+        if getattr(self, "probe_engine", None) is not None:
+            self.probe_engine.stop()
         self.principals.close()
         self.refusals.stop()
         self.queue.stop()

@@ -25,6 +25,7 @@ from cloudfold.api.faces import (
     instances,
     inventory,
     invitations,
+    monitors,
     node,
     providers,
     quotas,
@@ -46,7 +47,8 @@ from cloudfold.settings import Settings
 
 ROUTERS = [index, health, auth_login, auth_users, invitations, apikeys, audit, tasks, providers, credentials, resources,
            inventory, dashboard, vms, containers, containers_read, node, services, topology, templates,
-           settings_face, instances, vpcs, volumes, quotas, ws]
+           settings_face, instances, vpcs, volumes, quotas, ws,
+           monitors]
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""

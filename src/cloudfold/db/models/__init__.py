@@ -5,6 +5,7 @@ from cloudfold.db.models.audit import AuditEvent
 from cloudfold.db.models.idempotency import IdempotencyRecord
 from cloudfold.db.models.invitations import Invitation, RevokedToken
 from cloudfold.db.models.localcloud import CloudObject
+from cloudfold.db.models.monitors import Monitor, MonitorCheck
 from cloudfold.db.models.outbox import OutboxMessage
 from cloudfold.db.models.quotas import QuotaDefault, QuotaOverride
 from cloudfold.db.models.resource_counts import ResourceCount
@@ -16,6 +17,8 @@ from cloudfold.db.models.workers import Worker
 __all__ = [
     "Account",
     "CloudObject",
+    "Monitor",
+    "MonitorCheck",
     "Resource",
     "ResourceCount",
     "ResourceAction",
