@@ -24,7 +24,9 @@ from cloudfold.api.faces import (
     index,
     instances,
     inventory,
+    domains,
     invitations,
+    monitor_checks,
     monitors,
     node,
     providers,
@@ -48,7 +50,7 @@ from cloudfold.settings import Settings
 ROUTERS = [index, health, auth_login, auth_users, invitations, apikeys, audit, tasks, providers, credentials, resources,
            inventory, dashboard, vms, containers, containers_read, node, services, topology, templates,
            settings_face, instances, vpcs, volumes, quotas, ws,
-           monitors]
+           monitors, monitor_checks, domains]
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.include_router(monitor_checks.actions_router)  # seed 000 actions: /actions/refresh-all
     errors.document_validation_status(app)
 
     # Added innermost first: the last one added sees the request first.

@@ -86,3 +86,78 @@ class ChecksOut(BaseModel):
 class UptimeReport(BaseModel):
     monitor_id: int
     uptime: dict[str, UptimeOut]
+
+
+# -- seed 000 monitor family ------------------------------------------------------------
+
+class VmStatusOut(BaseModel):
+    """Seed 000 VmStatus (ip, pingable, sshable, latencyMs, lastCheck), plus which machine."""
+
+    vmId: str
+    name: str
+    ip: str | None
+    pingable: bool
+    sshable: bool
+    latencyMs: int | None
+    lastCheck: datetime | None
+
+
+class VmStatusList(BaseModel):
+    vms: list[VmStatusOut]
+    total: int
+
+
+class EndpointStatusOut(BaseModel):
+    """Seed 000 EndpointStatus (url, httpCode, sslValid, sslExpiry, wakeOnDemand), plus its monitor."""
+
+    url: str
+    httpCode: int | None
+    sslValid: bool | None
+    sslExpiry: datetime | None
+    wakeOnDemand: bool
+    monitorId: int
+    name: str
+    status: str
+    latencyMs: float | None
+    lastCheck: datetime | None
+
+
+class EndpointList(BaseModel):
+    endpoints: list[EndpointStatusOut]
+    total: int
+
+
+class OrchestratorOut(BaseModel):
+    kind: str = Field(description="dockge, portainer, or the cloudfold.orchestrator label's value")
+    vmId: str
+    name: str
+    host: str
+    image: str | None
+    running: bool
+    urls: list[str]
+
+
+class OrchestratorList(BaseModel):
+    instances: list[OrchestratorOut]
+    total: int
+
+
+class MonitorSummary(BaseModel):
+    vms: dict[str, int]
+    endpoints: dict[str, int]
+    monitors: dict[str, int]
+    checked_at: datetime
+
+
+class MonitorOverview(BaseModel):
+    summary: MonitorSummary
+    vmStatus: list[VmStatusOut]
+    endpoints: list[EndpointStatusOut]
+    orchestrate: list[OrchestratorOut]
+
+
+class RefreshStarted(BaseModel):
+    success: bool = True
+    message: str
+    task_id: str
+    status: str = "pending"

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
@@ -81,6 +82,20 @@ def mark_all_due(session: Session) -> int:
     return n or 0
 
 
+def _settled(ctx: JobContext, since, wait: float = 70.0) -> int:
+    """Wait for probes another engine (this process's or another's) claimed meanwhile; the
+    number of monitors checked since `since`."""
+    deadline = time.monotonic() + wait
+    while True:
+        with ctx.sessions() as session:
+            inflight = session.scalar(select(func.count()).select_from(Monitor)
+                                      .where(Monitor.claimed_due_at.is_not(None), Monitor.next_due_at > utcnow()))
+            if not inflight or time.monotonic() > deadline:
+                return session.scalar(select(func.count()).select_from(Monitor)
+                                      .where(Monitor.last_checked_at >= since)) or 0
+        time.sleep(0.1)
+
+
 @job("monitors.reconcile")
 def reconcile_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, int]:
     with ctx.sessions() as session:
@@ -99,6 +114,7 @@ def refresh_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     is probed now, and every active account is synced."""
     from cloudfold.domain.sync import request_sync
 
+    started = utcnow()
     with ctx.sessions() as session:
         auto = reconcile(session)
         mark_all_due(session)
@@ -112,7 +128,8 @@ def refresh_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
         finally:
             await engine.probers.close()
 
-    probed = asyncio.run(once())
+    asyncio.run(once())
+    probed = _settled(ctx, started)
     ctx.log(f"probed {probed} monitor(s); auto monitors {auto}")
     syncs: dict[str, str] = {}
     if payload.get("sync", True) and ctx.services is not None:
