@@ -112,8 +112,9 @@ def next_due(c: Claimed, now: datetime, retry_soon: bool, settings: Settings) ->
     return nxt + behind * step, behind
 
 
-def write(session: Session, settings: Settings, done: list[tuple[Claimed, Result, datetime]]) -> list[int]:
-    """Store a batch of results (history rows + each monitor's new state); the ids whose state changed."""
+def write(session: Session, settings: Settings, done: list[tuple[Claimed, Result, datetime]]) -> tuple[list[int], int]:
+    """Store a batch of results (history rows + each monitor's new state): the ids whose state
+    changed, and how many schedules were skipped because the checks came more than an interval late."""
     checks, changes, changed, missed = [], [], [], 0
     for c, r, at in done:
         state, failures, retry_soon = outcome(c.state, c.failures, c.retries, r.ok)
@@ -134,7 +135,7 @@ def write(session: Session, settings: Settings, done: list[tuple[Claimed, Result
     for keys in {tuple(sorted(c)) for c in changes}:  # one executemany per shape
         session.execute(update(Monitor), [c for c in changes if tuple(sorted(c)) == keys and c["id"] in existing])
     session.commit()
-    return [i for i in changed if i in existing]
+    return [i for i in changed if i in existing], missed
 
 
 def state_events(session: Session, ids: list[int]) -> list[dict[str, Any]]:
@@ -200,7 +201,8 @@ class Engine:
 
         def store() -> list[dict[str, Any]]:
             with self.sessions() as session:
-                changed = write(session, self.settings, done)
+                changed, missed = write(session, self.settings, done)
+                self.stats.missed += missed
                 return state_events(session, changed) if changed and self.events is not None else []
 
         try:
