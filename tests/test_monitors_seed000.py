@@ -111,7 +111,8 @@ def test_endpoints_summary_and_overview(make_client, make_account, targets):
     eps = {e["monitorId"]: e for e in client.get("/monitor/endpoints", headers=alice.headers).json()["endpoints"]}
     valid, plain, expired = (eps[i] for i in ids)
     assert valid["httpCode"] == 200 and valid["sslValid"] is True and valid["sslExpiry"] and valid["status"] == "up"
-    assert plain["sslValid"] is None and plain["wakeOnDemand"] is True and plain["httpCode"] == 200
+    assert plain["sslValid"] is None and plain["wakeOnDemand"] is True and plain["httpCode"] == 200, \
+        client.get(f"/api/monitors/{ids[1]}", headers=alice.headers).json()
     assert expired["sslValid"] is False and expired["status"] == "down"
     summary = client.get("/monitor/summary", headers=alice.headers).json()
     assert summary["endpoints"] == {"total": 3, "healthy": 2, "down": 1, "ssl_expiring": 0}

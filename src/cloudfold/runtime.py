@@ -84,15 +84,16 @@ class Runtime:
         self.queue.start()  # takes over from dead processes first (domain/workers.py)
         self.queue.enqueue("localcloud.reconcile")  # then finishes what they left half-made
         self.refusals.start()
-        if self.settings.monitor_engine:  # issue 10: the embedded probe engine (claims due monitors)
+        if self.settings.monitor_engine and getattr(self, "probe_engine", None) is None:  # issue 10: probes
             from cloudfold.domain.monitors.engine import EngineThread
 
             self.probe_engine = EngineThread(self.sessions, self.settings, self.events)
             self.probe_engine.start()
 
     def close(self) -> None:
-        if getattr(self, "probe_engine", None) is not None:
-            self.probe_engine.stop()
+        engine, self.probe_engine = getattr(self, "probe_engine", None), None
+        if engine is not None:
+            engine.stop()
         self.principals.close()
         self.refusals.stop()
         self.queue.stop()

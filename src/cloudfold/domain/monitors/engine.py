@@ -281,14 +281,22 @@ class EngineThread:
             self._loop = asyncio.new_event_loop()
             self._stop = asyncio.Event()
             ready.set()
-            self._loop.run_until_complete(self.engine.run(self._stop))
-            self._loop.close()
+            try:
+                self._loop.run_until_complete(self.engine.run(self._stop))
+            except Exception:  # noqa: BLE001 - logged; the process goes on without probes
+                log.exception("the probe engine stopped")
+            finally:
+                self._loop.close()
 
         self._thread = threading.Thread(target=main, name="cloudfold-probes", daemon=True)
         self._thread.start()
         ready.wait(5)
 
     def stop(self) -> None:
-        if self._loop is not None and self._stop is not None and self._thread is not None:
+        if self._loop is None or self._stop is None or self._thread is None:
+            return
+        try:
             self._loop.call_soon_threadsafe(self._stop.set)
-            self._thread.join(timeout=10)
+        except RuntimeError:  # its loop has already ended
+            pass
+        self._thread.join(timeout=10)
