@@ -15,7 +15,7 @@ pytestmark = pytest.mark.database
 
 @pytest.fixture
 def client(make_client):
-    return make_client(egress_allow=["127.0.0.0/8"], monitor_jitter_seconds=0, monitor_tick_seconds=0.1)
+    return make_client(monitor_engine=True, egress_allow=["127.0.0.0/8"], monitor_jitter_seconds=0, monitor_tick_seconds=0.1)
 
 
 def _down_monitor(client, who, name) -> int:

@@ -25,7 +25,7 @@ def targets(tmp_path_factory):
 
 @pytest.fixture
 def probing(make_client, make_account, targets):
-    client = make_client(egress_allow=["127.0.0.0/8"], monitor_ca_file=targets.ca_file, monitor_jitter_seconds=0,
+    client = make_client(monitor_engine=True, egress_allow=["127.0.0.0/8"], monitor_ca_file=targets.ca_file, monitor_jitter_seconds=0,
                          monitor_tick_seconds=0.1, monitor_retry_seconds=1, monitor_min_interval_seconds=2)
     return client, make_account("member", client_=client)
 

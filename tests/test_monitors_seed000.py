@@ -22,8 +22,8 @@ def targets(tmp_path_factory):
 
 
 def _world(make_client, make_account, targets, **settings):
-    client = make_client(monitor_ca_file=targets.ca_file, monitor_jitter_seconds=0, monitor_tick_seconds=0.1,
-                         **settings)
+    client = make_client(**{"monitor_engine": True, "monitor_ca_file": targets.ca_file, "monitor_jitter_seconds": 0,
+                            "monitor_tick_seconds": 0.1, **settings})
     return client, make_account("member", client_=client), make_account("member", client_=client), \
         make_account("admin", client_=client)
 

@@ -230,10 +230,13 @@ class Engine:
     async def run_once(self) -> int:
         """Probe everything due now, wait for the results and store them (refresh jobs, tests)."""
         total = 0
-        while n := await self.claim_and_start():
+        while True:
+            n = await self.claim_and_start()
             total += n
-        while self._inflight:
-            await asyncio.wait(set(self._inflight))
+            if not n and not self._inflight:
+                break
+            if not n or len(self._inflight) >= self.max_inflight:  # full, or nothing due now: let probes end
+                await asyncio.wait(set(self._inflight), return_when=asyncio.FIRST_COMPLETED)
         await self.flush()
         return total
 

@@ -23,11 +23,12 @@ import dns.resolver
 from aiohttp.abc import AbstractResolver
 
 from cloudfold.domain.egress import Approved
+from cloudfold.domain.probes import PING_PORTS
 from cloudfold.domain.monitors import specs, tls
 from cloudfold.settings import Settings
 
 BODY_LIMIT = 256 * 1024  # bytes of an answer read when looking for a keyword
-PING_TCP_PORTS = (22, 80, 443)
+PING_TCP_PORTS = PING_PORTS  # the ports /vms/{id}/status knocks on too
 CERT_TTL = 3600.0  # seconds a target's certificate expiry is reused
 
 
