@@ -35,12 +35,16 @@ def world(make_client, make_account, tmp_path):
     t.close()
 
 
-def test_two_engines_never_probe_one_monitor_twice(world):
-    client, admin = world
-    runtime = client.app.state.runtime
+def _all_due(runtime) -> None:
     with runtime.sessions() as s:
         s.execute(update(Monitor).values(next_due_at=utcnow() - timedelta(seconds=1)))
         s.commit()
+
+
+def test_two_engines_never_probe_one_monitor_twice(world):
+    client, admin = world
+    runtime = client.app.state.runtime
+    _all_due(runtime)
     counts = []
 
     def one_engine():
@@ -61,9 +65,7 @@ def test_two_engines_never_probe_one_monitor_twice(world):
     assert sum(counts) == N, counts
     with runtime.sessions() as s:
         per_monitor = s.execute(select(MonitorCheck.monitor_id, func.count()).group_by(MonitorCheck.monitor_id)).all()
-        rows = s.execute(select(MonitorCheck.monitor_id, MonitorCheck.time, MonitorCheck.ok, MonitorCheck.error)
-                         .where(MonitorCheck.monitor_id == 1)).all()
-        assert len(per_monitor) == N and all(n == 1 for _, n in per_monitor), rows
+        assert len(per_monitor) == N and all(n == 1 for _, n in per_monitor)
         assert s.scalar(select(func.count()).select_from(Monitor).where(Monitor.state != "up")) == 0
     listed = client.get("/api/monitors?state=up&limit=1000", headers=admin.headers).json()
     assert listed["total"] == N
@@ -72,9 +74,8 @@ def test_two_engines_never_probe_one_monitor_twice(world):
 def test_a_lost_claim_comes_back_after_its_lease(world):
     client, _ = world
     runtime = client.app.state.runtime
+    _all_due(runtime)
     with runtime.sessions() as s:
-        s.execute(update(Monitor).values(next_due_at=utcnow() - timedelta(seconds=1)))
-        s.commit()
         taken = claim(s, runtime.settings, utcnow(), N)  # an engine that then dies: no result is written
         assert len(taken) == N
         assert claim(s, runtime.settings, utcnow(), N) == []  # nobody else takes them meanwhile
