@@ -56,7 +56,8 @@ class Runtime:
         queue.every("inventory.sync_due", settings.schedule_tick_seconds)
         queue.every("providers.health_due", settings.schedule_tick_seconds)
         queue.every("localcloud.reconcile", settings.reconcile_interval_seconds)
-        queue.every("monitors.reconcile", settings.monitor_reconcile_seconds)  # issue 10: auto monitors
+        if settings.monitor_engine:  # issue 10: the process that probes keeps auto monitors in line
+            queue.every("monitors.reconcile", settings.monitor_reconcile_seconds)
         queue.every("monitors.prune", settings.housekeeping_interval_seconds)
         secretbox = SecretBox.from_settings(settings)
         runtime = cls(
