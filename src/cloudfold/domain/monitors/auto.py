@@ -29,7 +29,8 @@ AUTO_INTERVAL, AUTO_TIMEOUT, AUTO_RETRIES = 60, 5.0, 2
 
 def _wanted(session: Session) -> dict[tuple[int, str], dict[str, Any]]:
     want: dict[tuple[int, str], dict[str, Any]] = {}
-    rows = session.scalars(select(Resource).where(Resource.kind.in_(gone.COMPUTE), Resource.vanished.is_(False)))
+    rows = session.scalars(select(Resource).where(Resource.kind.in_(gone.COMPUTE), Resource.vanished.is_(False),
+                                                  Resource.status.not_in(gone.STATUSES)))
     for row in rows.unique():
         address = probes.address_of(row.meta or {})
         if not isinstance(address, str) or not address or gone.is_gone(row):

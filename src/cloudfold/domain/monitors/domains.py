@@ -55,7 +55,7 @@ async def _probe(host: str, port: int, approved: egress.Approved, settings: Sett
     url = f"{scheme}://{shown}:{port}/"
     probers = Probers(settings, 4)
     try:
-        result = await probers.probe("http", url, {"verify_tls": False}, approved, TIMEOUT)
+        result = await probers.probe("http", url, {"verify_tls": False}, approved, TIMEOUT, trusted=False)
     finally:
         await probers.close()
     return cert, url, result

@@ -184,7 +184,7 @@ class Engine:
             approved = await self._approve(c)
         except BadRequest as exc:
             return Result(False, error=exc.message[:300])
-        return await self.probers.probe(c.kind, c.target, c.config, approved, c.timeout_seconds)
+        return await self.probers.probe(c.kind, c.target, c.config, approved, c.timeout_seconds, c.trusted)
 
     async def _run_one(self, c: Claimed) -> None:
         at = utcnow()

@@ -94,44 +94,52 @@ class Probers:
     def __init__(self, settings: Settings, concurrency: int | None = None) -> None:
         self.settings = settings
         self.limit = asyncio.Semaphore(concurrency or settings.monitor_max_concurrency)
-        self.resolver = PinnedResolver()
         self.ssl = tls.verifying_context(settings)
-        self._pool: aiohttp.ClientSession | None = None
+        # one pool and resolver per trust level: a name an admin's monitor pinned to an address
+        # the rule refuses members can never lend that address (or a kept-alive connection to
+        # it) to a member's probe of the same name
+        self._pools: dict[bool, tuple[aiohttp.ClientSession, PinnedResolver]] = {}
         self._icmp: str | None = None  # "privileged", "unprivileged" or "tcp", found on first use
         self._system_dns: dns.asyncresolver.Resolver | None = None
         self._certs: dict[tuple, tuple[float, datetime | None]] = {}  # a cache safe to lose
 
-    def http(self) -> aiohttp.ClientSession:
-        if self._pool is None:
-            connector = aiohttp.TCPConnector(limit=0, resolver=self.resolver, use_dns_cache=False,
+    def http(self, trusted: bool) -> tuple[aiohttp.ClientSession, PinnedResolver]:
+        if trusted not in self._pools:
+            resolver = PinnedResolver()
+            connector = aiohttp.TCPConnector(limit=0, resolver=resolver, use_dns_cache=False,
                                              keepalive_timeout=75, enable_cleanup_closed=True)
-            self._pool = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
-                                               auto_decompress=True, skip_auto_headers=("User-Agent",),
-                                               headers={"User-Agent": "cloudfold-monitor"})
-        return self._pool
+            session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
+                                            auto_decompress=True, skip_auto_headers=("User-Agent",),
+                                            headers={"User-Agent": "cloudfold-monitor"})
+            self._pools[trusted] = (session, resolver)
+        return self._pools[trusted]
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        pools, self._pools = self._pools, {}
+        for session, _ in pools.values():
+            await session.close()
 
     async def probe(self, kind: str, target: str, config: dict[str, Any], approved: Approved | None,
-                    timeout: float) -> Result:
+                    timeout: float, trusted: bool = False) -> Result:
         async with self.limit:
             start = time.perf_counter()
             try:
                 async with asyncio.timeout(timeout):
+                    if kind == "http":
+                        return await self._http(target, config, approved, timeout, trusted)
                     return await getattr(self, f"_{kind}")(target, config, approved, timeout)
             except Exception as exc:  # noqa: BLE001 - every failure is a failed check, never a stuck worker
                 return Result(False, _ms(start), error=reason(exc))
 
     # -- the kinds ------------------------------------------------------------------
-    async def _http(self, target: str, config: dict[str, Any], approved: Approved, timeout: float) -> Result:
-        self.resolver.pins[approved.host] = approved.addresses
+    async def _http(self, target: str, config: dict[str, Any], approved: Approved, timeout: float,
+                    trusted: bool) -> Result:
+        pool, resolver = self.http(trusted)
+        resolver.pins[approved.host] = approved.addresses
         https = target.lower().startswith("https:")
         verify = config.get("verify_tls", True)
         start = time.perf_counter()
-        async with self.http().request(config.get("method", "GET"), target, allow_redirects=False,
+        async with pool.request(config.get("method", "GET"), target, allow_redirects=False,
                                        ssl=(self.ssl if verify else False) if https else None,
                                        timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
             keyword = config.get("keyword")
