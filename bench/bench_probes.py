@@ -30,8 +30,6 @@ import random
 import resource
 import shutil
 import ssl
-import statistics
-import subprocess
 import sys
 import tempfile
 import time

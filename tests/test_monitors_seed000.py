@@ -147,7 +147,7 @@ def test_refresh_needs_admin(make_client, make_account, targets):
 
 
 def test_domain_ssl_and_status(make_client, make_account, targets):
-    client, alice, _, admin = _world(make_client, make_account, targets, egress_allow=["127.0.0.0/8"],
+    client, alice, _, _ = _world(make_client, make_account, targets, egress_allow=["127.0.0.0/8"],
                                      monitor_engine=False)
     port = {name: url.rsplit(":", 1)[1].strip("/") for name, url in targets.https.items()}
     ssl = client.get(f"/domains/127.0.0.1/ssl?port={port['valid']}", headers=alice.headers).json()

@@ -73,7 +73,7 @@ def describe(der: bytes) -> Certificate:
 
 async def _handshake(address: str, port: int, server_name: str, ctx: ssl.SSLContext, timeout: float):
     async with asyncio.timeout(timeout):
-        reader, writer = await asyncio.open_connection(address, port, ssl=ctx, server_hostname=server_name)
+        _, writer = await asyncio.open_connection(address, port, ssl=ctx, server_hostname=server_name)
     try:
         return writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
     finally:
