@@ -138,3 +138,19 @@ def test_a_failure_is_rechecked_before_down(probing, targets):
     assert len(checks) == 3 and not any(c["ok"] for c in checks)
     # once down, the next check is an interval away
     assert datetime.fromisoformat(down["next_due_at"]) > datetime.now(timezone.utc) + timedelta(minutes=50)
+
+
+def test_hanging_targets_never_stall_the_engine(make_client, make_account, targets):
+    """With two probes in flight at most, eight targets that hang take turns and each fails by its
+    own timeout; a healthy target queued behind them is still checked."""
+    client = make_client(monitor_engine=True, egress_allow=["127.0.0.0/8"], monitor_jitter_seconds=0,
+                         monitor_tick_seconds=0.1, monitor_max_concurrency=2)
+    alice = make_account("member", client_=client)
+    hung = [_add(client, alice, "ssh", targets.hanging, timeout_seconds=1) for _ in range(8)]
+    good = _add(client, alice, "http", targets.http)
+    got = _checked(client, alice, [*hung, good], timeout=30)
+    assert all(got[i]["state"] == "down" and got[i]["last_error"] == "timed out" for i in hung)
+    assert got[good]["state"] == "up"
+    # each hung probe took its one-second timeout, two at a time: at least four seconds from first to last
+    times = sorted(datetime.fromisoformat(got[i]["last_checked_at"]) for i in hung)
+    assert times[-1] - times[0] >= timedelta(seconds=2.5)

@@ -178,17 +178,16 @@ class Engine:
         return approved
 
     async def check(self, c: Claimed) -> Result:
-        started = utcnow()
-        self.stats.lags.append((started - c.due).total_seconds())
         try:
             approved = await self._approve(c)
         except BadRequest as exc:
-            return Result(False, error=exc.message[:300])
+            return Result(False, error=exc.message[:300], started_at=utcnow())
         return await self.probers.probe(c.kind, c.target, c.config, approved, c.timeout_seconds, c.trusted)
 
     async def _run_one(self, c: Claimed) -> None:
-        at = utcnow()
         result = await self.check(c)
+        at = result.started_at or utcnow()
+        self.stats.lags.append((at - c.due).total_seconds())  # due → the probe's start (after a free slot)
         self.stats.probes += 1
         self.stats.failed += 0 if result.ok else 1
         self._pending.append((c, result, at))

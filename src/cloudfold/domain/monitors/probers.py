@@ -13,7 +13,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
@@ -39,6 +39,7 @@ class Result:
     status_code: int | None = None
     error: str | None = None
     cert_expires_at: datetime | None = None
+    started_at: datetime | None = None  # when the probe began (after waiting for a free slot)
 
 
 def _ms(start: float) -> float:
@@ -122,14 +123,17 @@ class Probers:
     async def probe(self, kind: str, target: str, config: dict[str, Any], approved: Approved | None,
                     timeout: float, trusted: bool = False) -> Result:
         async with self.limit:
-            start = time.perf_counter()
+            started_at, start = datetime.now(timezone.utc), time.perf_counter()
             try:
                 async with asyncio.timeout(timeout):
                     if kind == "http":
-                        return await self._http(target, config, approved, timeout, trusted)
-                    return await getattr(self, f"_{kind}")(target, config, approved, timeout)
+                        result = await self._http(target, config, approved, timeout, trusted)
+                    else:
+                        result = await getattr(self, f"_{kind}")(target, config, approved, timeout)
             except Exception as exc:  # noqa: BLE001 - every failure is a failed check, never a stuck worker
-                return Result(False, _ms(start), error=reason(exc))
+                result = Result(False, _ms(start), error=reason(exc))
+            result.started_at = started_at
+            return result
 
     # -- the kinds ------------------------------------------------------------------
     async def _http(self, target: str, config: dict[str, Any], approved: Approved, timeout: float,
