@@ -87,6 +87,7 @@ def make_settings(tmp_path, database_url):
             housekeeping_interval_seconds=3600,
             schedule_tick_seconds=3600,
             auto_register_local=False,
+            monitor_engine=False,  # probes run only in apps a test starts them in (no stray probes)
             health_degraded_ms=60_000.0,  # a loaded test machine pings slowly; test_local_inventory checks the threshold
         )
         values.update(overrides)

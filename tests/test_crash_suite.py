@@ -45,6 +45,7 @@ def rig(tmp_path, database_url, engine_socket):
                CLOUDFOLD_DOCKER_HOST=engine_socket, CLOUDFOLD_LOCAL_VPC_POOL=POOL,
                CLOUDFOLD_RATE_LIMIT_DEFAULT=HIGH, CLOUDFOLD_RATE_LIMIT_ACTIONS=HIGH, CLOUDFOLD_RATE_LIMIT_AUTH=HIGH,
                CLOUDFOLD_EGRESS_ALLOW='["127.0.0.0/8"]', CLOUDFOLD_WORKER_HEARTBEAT_SECONDS="0.5",
+               CLOUDFOLD_MONITOR_ENGINE="false",  # moto's instances have made-up public addresses: never probed
                CLOUDFOLD_RECONCILE_INTERVAL_SECONDS="3", CLOUDFOLD_QUOTA_DEFAULTS='{"instances": 1000, "vcpus": 100000, "memory_mb": 100000000, "subnets": 1000, '
                                         '"volumes": 1000, "volume_gb": 100000}')
     r = Rig(env, tmp_path, database_url)

@@ -26,7 +26,11 @@ def admin_headers(admin):
     return {"X-API-Key": admin.key}
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+# routes that connect now to a destination the request names (probes run as the fuzz's admin,
+# whom the egress rule trusts) are left out: tests only ever reach 127.0.0.0/8, and these have
+# their own tests against loopback servers (tests/test_monitors_seed000.py)
+schema = schemathesis.pytest.from_fixture("api_schema").exclude(
+    path_regex=r"^/domains/|^/monitor/refresh$|^/actions/refresh-all$")
 
 
 @schema.parametrize()

@@ -49,6 +49,7 @@ class Runtime:
         import cloudfold.domain.localcloud.containers  # noqa: F401
         import cloudfold.domain.localcloud.reconcile  # noqa: F401
         import cloudfold.domain.metrics.sampler  # noqa: F401
+        import cloudfold.domain.monitors.auto  # noqa: F401
         import cloudfold.domain.provider_jobs  # noqa: F401
         import cloudfold.domain.sync  # noqa: F401
         import cloudfold.jobs.builtin  # noqa: F401
@@ -61,6 +62,9 @@ class Runtime:
         queue.every("alerts.evaluate", settings.alert_eval_seconds)
         queue.every("metrics.sample_due", settings.metrics_sample_seconds)  # issue 10: metric history
         queue.every("metrics.prune", settings.metrics_prune_interval_seconds)
+        if settings.monitor_engine:  # issue 10: the process that probes keeps auto monitors in line
+            queue.every("monitors.reconcile", settings.monitor_reconcile_seconds)
+        queue.every("monitors.prune", settings.housekeeping_interval_seconds)
         secretbox = SecretBox.from_settings(settings)
         runtime = cls(
             settings=settings,
@@ -88,8 +92,16 @@ class Runtime:
         self.queue.start()  # takes over from dead processes first (domain/workers.py)
         self.queue.enqueue("localcloud.reconcile")  # then finishes what they left half-made
         self.refusals.start()
+        if self.settings.monitor_engine and getattr(self, "probe_engine", None) is None:  # issue 10: probes
+            from cloudfold.domain.monitors.engine import EngineThread
+
+            self.probe_engine = EngineThread(self.sessions, self.settings, self.events)
+            self.probe_engine.start()
 
     def close(self) -> None:
+        engine, self.probe_engine = getattr(self, "probe_engine", None), None
+        if engine is not None:
+            engine.stop()
         self.principals.close()
         self.refusals.stop()
         self.queue.stop()

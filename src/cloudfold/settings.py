@@ -118,6 +118,17 @@ class Settings(BaseSettings):
     metrics_prune_interval_seconds: int = Field(3600, ge=1)
     metrics_event_seconds: float = Field(10.0, ge=0)  # at most one metrics.update per machine this often
     metrics_scrape_token: str | None = None  # a bearer token Prometheus may scrape /metrics with (else admins only)
+    # monitors and the probe engine (issue 10, package A: domain/monitors)
+    monitor_engine: bool = True  # run the probe loop in this process (it claims due monitors from the database)
+    monitor_max_concurrency: int = Field(500, ge=1, le=20000)  # probes (connections) in flight at once
+    monitor_claim_batch: int = Field(500, ge=1, le=10000)  # monitors claimed per database round trip
+    monitor_tick_seconds: float = Field(0.5, gt=0, le=30)  # how often due monitors are looked for
+    monitor_retry_seconds: int = Field(10, ge=1, le=3600)  # a failing monitor is re-checked this soon before "down"
+    monitor_jitter_seconds: float = Field(5.0, ge=0, le=3600)  # a new monitor's first check is spread over this
+    monitor_min_interval_seconds: int = Field(20, ge=1)  # shortest interval a monitor may ask for
+    monitor_reconcile_seconds: int = Field(60, ge=1)  # how often auto ping/SSH monitors follow the inventory
+    monitor_history_days: int = Field(31, ge=1)  # check history kept (uptime goes up to 30 days)
+    monitor_ca_file: Path | None = None  # extra CA certificates (PEM) HTTPS probes trust besides the system's
 
     # per-user quotas (domain/quotas): limits over the built-in defaults, e.g. {"vpcs": 3}
     quota_defaults: dict[str, NonNegativeInt] = Field(default_factory=dict)

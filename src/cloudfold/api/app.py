@@ -25,7 +25,10 @@ from cloudfold.api.faces import (
     index,
     instances,
     inventory,
+    domains,
     invitations,
+    monitor_checks,
+    monitors,
     node,
     providers,
     quotas,
@@ -53,6 +56,7 @@ ROUTERS = [health, apikeys, inventory, resources, dashboard, index, auth_login, 
            providers, credentials, vms, containers, containers_read, node, services, topology, templates,
            settings_face, instances, vpcs, volumes, quotas, ws, alerts]
 ROUTERS += [analytics, monitor_usage, prometheus, ws_proxicloud]  # issue 10: metrics
+ROUTERS += [monitors, monitor_checks, domains]  # issue 10: monitors
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""
@@ -91,6 +95,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.include_router(monitor_checks.actions_router)  # seed 000 actions: /actions/refresh-all
     errors.document_validation_status(app)
     openapi_auth.install(app)
 

@@ -8,6 +8,7 @@ from cloudfold.db.models.idempotency import IdempotencyRecord
 from cloudfold.db.models.invitations import Invitation, RevokedToken
 from cloudfold.db.models.localcloud import CloudObject
 from cloudfold.db.models.metrics import MetricRollup, MetricSample, MetricSource
+from cloudfold.db.models.monitors import Monitor, MonitorCheck
 from cloudfold.db.models.outbox import OutboxMessage
 from cloudfold.db.models.quotas import QuotaDefault, QuotaOverride
 from cloudfold.db.models.resource_counts import ResourceCount
@@ -23,6 +24,8 @@ __all__ = [
     "MetricRollup",
     "MetricSample",
     "MetricSource",
+    "Monitor",
+    "MonitorCheck",
     "Resource",
     "ResourceCount",
     "ResourceAction",

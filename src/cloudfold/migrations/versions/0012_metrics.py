@@ -1,7 +1,7 @@
 """metrics: raw samples, rollups (5 min, 1 h) and the sampling schedule (issue 10, package B)
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from cloudfold.db.base import UTCDateTime
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
