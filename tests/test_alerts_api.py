@@ -217,6 +217,12 @@ def test_a_second_member_can_neither_see_nor_change_the_firsts(client, make_acco
     assert client.get(f"/api/alert-rules/{made['id']}", headers=alice.headers).json()["name"] == "a"
     assert client.get("/monitor/alerts", headers=alice.headers).json()["count"] == 1
     assert client.get("/monitor/alerts", headers=admin.headers).json()["count"] == 1  # admins see all
+    # the seed 000 summary counts what /monitor/alerts lists, for each viewer
+    for account, firing in ((alice, 1), (bob, 0), (admin, 1)):
+        assert client.get("/monitor/summary", headers=account.headers).json()["alerts"] == {
+            "firing": firing, "acknowledged": 0}
+    client.post(f"/api/alerts/{alert['id']}/ack", headers=alice.headers)
+    assert client.get("/monitor/summary", headers=alice.headers).json()["alerts"] == {"firing": 1, "acknowledged": 1}
     # a shared (admin's) channel: seen by members, changed, deleted or tested by admins only
     receiver = webhook()
     shared = post(admin, "/api/alert-channels", {"name": "ops", "type": "webhook", "url": receiver.url})

@@ -57,6 +57,9 @@ def test_a_busy_container_is_sampled_and_shown_alike(client, admin, make_contain
     assert len(mine) == 1 and mine[0]["running"] is True and mine[0]["restarts"] == 0
     assert mine[0]["cpuPercent"] == s["cpu"]["current"]  # the same latest sample
     assert mine[0]["memoryMb"] == round(s["memory"]["current"] / 2**20, 2)
+    listed = [x for vm in r.json()["vms"] for x in vm["containers"]]
+    summary = client.get("/monitor/summary", headers=admin.headers).json()["containers"]
+    assert summary == {"total": len(listed), "running": sum(x["running"] for x in listed)}  # one reading
 
     r = client.get("/monitor/vms", headers=admin.headers)
     assert r.status_code == 200, r.text

@@ -146,6 +146,8 @@ class MonitorSummary(BaseModel):
     vms: dict[str, int]
     endpoints: dict[str, int]
     monitors: dict[str, int]
+    containers: dict[str, int]
+    alerts: dict[str, int]
     checked_at: datetime
 
 

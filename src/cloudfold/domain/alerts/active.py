@@ -32,6 +32,14 @@ def listed(session: Session, viewer: Principal, status: str = "firing", limit: i
     return [(a, r) for a, r in session.execute(stmt).all()]
 
 
+def firing_count(session: Session, viewer: Principal) -> tuple[int, int]:
+    """How many alerts the viewer may see are firing, and how many of those are acknowledged."""
+    stmt = ownership.alerts(select(Alert.acknowledged_at).join(AlertRule, AlertRule.id == Alert.rule_id)
+                            .where(Alert.status == "firing"), viewer)
+    acks = list(session.scalars(stmt))
+    return len(acks), sum(1 for a in acks if a is not None)
+
+
 def get(session: Session, viewer: Principal, alert_id: int, verb: str = policy.SEE) -> tuple[Alert, AlertRule]:
     alert = ownership.fetch(session, viewer, Alert, alert_id, verb, "Alert")
     return alert, session.get(AlertRule, alert.rule_id)

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Monitor, Resource
 from cloudfold.domain import policy
+from cloudfold.domain.alerts import active as active_alerts
 from cloudfold.domain.context import Principal
+from cloudfold.domain.metrics import views as metric_views
 from cloudfold.domain.monitors.ownership import visible
 
 EXPIRING_DAYS = 14
@@ -81,12 +83,15 @@ def endpoints(session: Session, viewer: Principal) -> list[EndpointRow]:
 
 def summary(session: Session, viewer: Principal) -> dict:
     """Counts the caller may see: VMs online (auto ping up), endpoints healthy, monitors by state,
-    certificates expiring within EXPIRING_DAYS."""
+    certificates expiring within EXPIRING_DAYS, containers running (as /monitor/containers),
+    alerts firing (as /monitor/alerts)."""
     states = dict(session.execute(visible(select(Monitor.state, func.count()), viewer)
                                   .group_by(Monitor.state)).all())
     vms = vm_status(session, viewer)
     eps = endpoints(session, viewer)
     soon = utcnow() + timedelta(days=EXPIRING_DAYS)
+    hosts = metric_views.hosts(session, viewer)  # the same figures /monitor/containers shows
+    firing, acknowledged = active_alerts.firing_count(session, viewer)
     return {
         "vms": {"total": len(vms), "online": sum(v.pingable for v in vms), "sshable": sum(v.sshable for v in vms)},
         "endpoints": {"total": len(eps), "healthy": sum(e.state == "up" for e in eps),
@@ -94,6 +99,8 @@ def summary(session: Session, viewer: Principal) -> dict:
                       "ssl_expiring": sum(1 for e in eps if e.ssl_expiry is not None and e.ssl_expiry <= soon)},
         "monitors": {"total": sum(states.values()), "up": states.get("up", 0), "down": states.get("down", 0),
                      "pending": states.get("pending", 0)},
+        "containers": {"total": sum(h.total for h in hosts), "running": sum(h.running for h in hosts)},
+        "alerts": {"firing": firing, "acknowledged": acknowledged},
         "checked_at": utcnow(),
     }
 
