@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cloudfold-bench-") as tmp:
         tmpdir = Path(tmp)
         data_dir = tmpdir / "data"
-        env = server_env(data_dir, args.rate_limit)
+        env = server_env(data_dir, args.rate_limit, **common.QUIET_BACKGROUND)
         log(f"data dir {data_dir}")
         api_key = common.admin_key(env)
 

@@ -330,9 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cloudfold-bench-") as tmp:
         tmpdir = Path(tmp)
         data_dir = tmpdir / "data"
-        env = server_env(data_dir, args.rate_limit,
-                         CLOUDFOLD_SCHEDULE_TICK_SECONDS="86400", CLOUDFOLD_HOUSEKEEPING_INTERVAL_SECONDS="86400",
-                         CLOUDFOLD_AUTO_REGISTER_LOCAL="false")
+        env = server_env(data_dir, args.rate_limit, **common.QUIET_BACKGROUND, CLOUDFOLD_AUTO_REGISTER_LOCAL="false")
         log(f"data dir {data_dir}")
         common.cli(env, "migrate")
         api_key = common.admin_key(env)

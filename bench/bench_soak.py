@@ -58,8 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     load_before = loadavg()
     with tempfile.TemporaryDirectory(prefix="cloudfold-soak-") as tmp:
         tmpdir = Path(tmp)
-        env = server_env(tmpdir / "data", "1000000/second", CLOUDFOLD_SCHEDULE_TICK_SECONDS="86400",
-                         CLOUDFOLD_HOUSEKEEPING_INTERVAL_SECONDS="86400", CLOUDFOLD_AUTO_REGISTER_LOCAL="false")
+        env = server_env(tmpdir / "data", "1000000/second", **common.QUIET_BACKGROUND,
+                         CLOUDFOLD_AUTO_REGISTER_LOCAL="false")
         common.cli(env, "migrate")
         key = common.admin_key(env)
         populate(f"sqlite:///{tmpdir / 'data' / 'cloudfold.db'}", args.resources, log)
