@@ -54,26 +54,23 @@ class Scope:
     account_id: int | None = None
     resource_ids: Collection[int] | None = None
 
+    def _narrow(self, stmt, provider, account_id, resource_id):
+        if self.provider is not None:
+            stmt = stmt.where(provider == self.provider)
+        if self.account_id is not None:
+            stmt = stmt.where(account_id == self.account_id)
+        if self.resource_ids is not None:
+            stmt = stmt.where(resource_id.in_(list(self.resource_ids)))
+        return stmt
+
     def records(self, stmt, start: date, end: date):
         stmt = policy.cost_records(stmt, self.viewer).where(
             CostRecord.day >= start, CostRecord.day <= end, CostRecord.currency == self.currency)
-        if self.provider is not None:
-            stmt = stmt.where(CostRecord.provider == self.provider)
-        if self.account_id is not None:
-            stmt = stmt.where(CostRecord.account_id == self.account_id)
-        if self.resource_ids is not None:
-            stmt = stmt.where(CostRecord.resource_id.in_(list(self.resource_ids)))
-        return stmt
+        return self._narrow(stmt, CostRecord.provider, CostRecord.account_id, CostRecord.resource_id)
 
     def machines(self, stmt):
         stmt = policy.resources(stmt, self.viewer).where(Resource.vanished.is_(False))
-        if self.provider is not None:
-            stmt = stmt.where(Resource.provider == self.provider)
-        if self.account_id is not None:
-            stmt = stmt.where(Resource.account_id == self.account_id)
-        if self.resource_ids is not None:
-            stmt = stmt.where(Resource.id.in_(list(self.resource_ids)))
-        return stmt
+        return self._narrow(stmt, Resource.provider, Resource.account_id, Resource.id)
 
 
 _UNPRICED = func.coalesce(func.sum(case((CostRecord.priced.is_(False), 1), else_=0)), 0)
