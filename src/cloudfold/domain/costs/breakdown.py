@@ -72,5 +72,5 @@ def by_machine(session: Session, viewer: Principal | None, period: Period, curre
                                currency=currency)
     ids = [g.key[0] for g in groups if g.key[0] is not None]
     names = dict(session.execute(policy.resources(select(Resource.id, Resource.name), viewer)
-                                 .where(Resource.id.in_(ids)))) if ids else {}
+                                 .where(Resource.id.in_(ids))).all()) if ids else {}
     return [Line(g.key[0], g.spend, name=names.get(g.key[0])) for g in groups if g.key[0] is not None]
