@@ -37,9 +37,14 @@ class SpendingOut(BaseModel):
     created_at: datetime
 
 
-def spending(row: CostRecord, slug: str | None) -> SpendingOut:
+def spending(row: CostRecord, slug: str | None, stale: bool = False) -> SpendingOut:
     detail = dict(row.detail or {})
     return SpendingOut(id=row.id, provider=row.provider, provider_id=slug, resource_id=row.resource_id,
                        service=row.service, date=row.day, amount=units(row.amount_micros, 6), currency=row.currency,
-                       source=row.source, priced=row.priced, stale=bool(detail.get("stale")),
+                       source=row.source, priced=row.priced, stale=stale and row.source != "manual",
                        description=detail.pop("description", None), detail=detail, created_at=row.created_at)
+
+
+class SyncOut(BaseModel):
+    message: str
+    task_id: str

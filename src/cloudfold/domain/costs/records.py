@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloudfold.db.models import Account, CostRecord
+from cloudfold.db.models import Account, CostRecord, CostSync
 from cloudfold.domain import accounts, audit, policy
 from cloudfold.domain.context import Context, Principal
 from cloudfold.domain.costs import money
@@ -54,20 +54,22 @@ def add(session: Session, ctx: Context, spend: ManualSpend) -> CostRecord:
 
 
 def listing(session: Session, viewer: Principal | None, period: Period, *, provider: str | None = None,
-            source: str | None = None, limit: int = 500) -> list[tuple[CostRecord, str | None]]:
-    """Visible records of the period, newest first, each with its account's slug."""
+            source: str | None = None, limit: int = 500) -> list[tuple[CostRecord, str | None, bool]]:
+    """Visible records of the period, newest first, each with its account's slug and whether
+    that account's last spending sync failed (its records are the last ones it got)."""
     if source is not None and source not in SOURCES:
         raise BadRequest(f"Unknown source {source!r}", detail={"allowed": list(SOURCES)})
     if not 1 <= limit <= MAX_LIST:
         raise BadRequest(f"limit must be between 1 and {MAX_LIST}")
-    stmt = policy.cost_records(select(CostRecord, Account.slug), viewer).outerjoin(
-        Account, Account.id == CostRecord.account_id).where(
+    stmt = policy.cost_records(select(CostRecord, Account.slug, CostSync.stale), viewer).outerjoin(
+        Account, Account.id == CostRecord.account_id).outerjoin(
+        CostSync, CostSync.account_id == CostRecord.account_id).where(
         CostRecord.day >= period.start, CostRecord.day <= period.end)
     if provider is not None:
         stmt = stmt.where(CostRecord.provider == provider)
     if source is not None:
         stmt = stmt.where(CostRecord.source == source)
-    return [tuple(row) for row in session.execute(stmt.order_by(CostRecord.day.desc(), CostRecord.id.desc())
+    return [(row[0], row[1], bool(row[2])) for row in session.execute(stmt.order_by(CostRecord.day.desc(), CostRecord.id.desc())
                                                    .limit(limit))]
 
 
