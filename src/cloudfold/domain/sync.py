@@ -219,6 +219,11 @@ def backoff_seconds(failures: int, cap: int) -> int:
     return min(BACKOFF_BASE_S * 2 ** (failures - 1), cap)
 
 
+def retry_at(session: Session, failures: int):
+    """When an account that failed ``failures`` times in a row is tried again (`sync_backoff_max` caps the wait)."""
+    return utcnow() + timedelta(seconds=backoff_seconds(failures, runtime_settings.value(session, "sync_backoff_max")))
+
+
 def failure_text(error: Exception) -> str:
     """What a failed sync says: cloudfold's own words, never a garbled answer's text."""
     return f"{type(error).__name__}: {error}"[:1000] if known(error) else \
@@ -230,12 +235,10 @@ def _record_failure(ctx: JobContext, account_id: int, error: Exception) -> None:
         account = session.get(Account, account_id)
         if account is None:
             return
-        cap = runtime_settings.value(session, "sync_backoff_max")
         account.sync_failures += 1
-        delay = backoff_seconds(account.sync_failures, cap)
         account.last_sync_at, account.last_sync_status = utcnow(), "failed"
         account.last_sync_error = failure_text(error)
-        account.next_sync_after = utcnow() + timedelta(seconds=delay)
+        account.next_sync_after = retry_at(session, account.sync_failures)
         session.commit()
 
 

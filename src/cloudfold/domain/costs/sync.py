@@ -162,10 +162,9 @@ def _record_failure(ctx: JobContext, account_id: int, error: Exception) -> None:
             return
         row = state(session, account_id)
         row.failures += 1
-        delay = inventory_sync.backoff_seconds(row.failures, runtime_settings.value(session, "sync_backoff_max"))
         row.last_at, row.last_status, row.stale = utcnow(), "failed", True
         row.last_error = inventory_sync.failure_text(error)
-        row.next_after = utcnow() + timedelta(seconds=delay)
+        row.next_after = inventory_sync.retry_at(session, row.failures)
         session.commit()
 
 
