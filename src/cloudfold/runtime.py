@@ -7,6 +7,7 @@ limits when configured, in Redis), so several API replicas and workers can run s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloudfold.security.ratelimit import RateLimits
 from cloudfold.datadir import ensure_data_dir, jwt_secret
 from cloudfold.db.engine import make_engine, make_loop_engine, make_session_factory
+from cloudfold.domain.costs import catalogue
 from cloudfold.domain.events import EventBus, InProcessBus
 from cloudfold.domain.principal_cache import PrincipalCache
 from cloudfold.domain.refusal_samples import RefusalSampler
@@ -42,6 +44,7 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         ensure_data_dir(settings)
+        catalogue.use_file(Path(settings.data_dir) / catalogue.REFRESHED_NAME)  # issue 11: refreshed prices
         engine = make_engine(settings.sqlalchemy_url)
         sessions = make_session_factory(engine)
         import cloudfold.domain.actions  # noqa: F401  (each import registers its jobs)

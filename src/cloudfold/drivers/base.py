@@ -21,8 +21,9 @@ ACTION_OPTIONS = ("force", "timeout")
 # logs: `logs()`; stats: `stats()` and `sizes()`; host: `host()` and `capacity()`;
 # provisioning: making and removing objects (drivers/local/provision.py);
 # metrics: `metrics()`, the latest usage figures of many machines at once (domain/metrics)
-# costs: `costs()`, what the provider's billing API says was spent per day and service (domain/costs)
-CAPABILITIES = ("logs", "stats", "host", "provisioning", "metrics", "costs")
+# costs: `costs()`, what the provider's billing API says was spent per day and service (domain/costs);
+# prices: `prices()`, list prices of instance types from the provider's price API (cloudfold prices refresh)
+CAPABILITIES = ("logs", "stats", "host", "provisioning", "metrics", "costs", "prices")
 OWNER_LABEL = "cloudfold.owner"  # tag: the uuid of the user who made the object through cloudfold
 
 
@@ -190,6 +191,11 @@ class Driver(ABC):
         """Daily spending by service from ``start`` to ``end`` (exclusive).
         Only drivers declaring the "costs" capability implement it."""
         raise DriverNotImplemented(f"{self.provider_type} reports no costs")
+
+    def prices(self, instance_types: Sequence[str], region: str) -> dict[str, str]:
+        """Hourly list prices (decimal text) of the instance types in a region that the provider knows.
+        Only drivers declaring the "prices" capability implement it."""
+        raise DriverNotImplemented(f"{self.provider_type} has no price API")
 
     def metrics(self, external_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The latest usage figures of each machine named that has some, by external id: a dict

@@ -1,7 +1,8 @@
 """Prices and free-tier allowances shipped as package data (`cloudfold/data/prices.json`,
 `free_tier.json`, each with its date and source): instance type → hourly price per provider
 and region, the cost model's default unit prices, and the published free allowances. A price
-not in the catalogue is unknown (`None`), never zero."""
+not in the catalogue is unknown (`None`), never zero. `cloudfold prices refresh` writes a
+refreshed catalogue to `prices.json` in the data directory, which then wins (`use_file`)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from cloudfold.domain.costs.money import to_micros
 
 HOURS_PER_MONTH = 730
+REFRESHED_NAME = "prices.json"  # in the data directory
+_refreshed: list[Path] = []  # the refreshed catalogue this process reads, when there is one
 
 
 @cache
@@ -21,7 +25,20 @@ def load(name: str) -> dict[str, Any]:
     return json.loads(resources.files("cloudfold.data").joinpath(name).read_text())
 
 
+@cache
+def _read(path: Path, mtime: float) -> dict[str, Any]:
+    return json.loads(path.read_text())
+
+
+def use_file(path: Path | None) -> None:
+    """Read prices from ``path`` when it exists (a refreshed catalogue), else the shipped one."""
+    _refreshed[:] = [path] if path is not None else []
+
+
 def prices() -> dict[str, Any]:
+    for path in _refreshed:
+        if path.is_file():
+            return _read(path, path.stat().st_mtime)
     return load("prices.json")
 
 

@@ -11,7 +11,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from cloudfold.drivers.aws import cloudwatch, costs, ec2, route53, s3
+from cloudfold.drivers.aws import cloudwatch, costs, ec2, pricing, route53, s3
 from cloudfold.drivers.aws.errors import is_not_found, translated
 from cloudfold.drivers.base import (
     CostLine,
@@ -41,7 +41,7 @@ class AwsDriver(Driver):
         "terminate": frozenset()}
 
     # CloudWatch figures of instances (cloudwatch.py); Cost Explorer's daily costs (costs.py)
-    capabilities = frozenset({"metrics", "costs"})
+    capabilities = frozenset({"metrics", "costs", "prices"})  # prices: the Price List API (pricing.py)
     page_size = 1000  # objects per yielded page (and MaxResults where the API allows it)
     waiter_delay = 5  # seconds between polls while `reset` waits for the stop
     waiter_attempts = 60
@@ -135,6 +135,11 @@ class AwsDriver(Driver):
         """Cost Explorer's daily unblended cost and usage by service (one global endpoint)."""
         with translated():
             return costs.daily(self.client("ce", COST_EXPLORER_REGION), start, end)
+
+    def prices(self, instance_types: Sequence[str], region: str) -> dict[str, str]:
+        """On-demand hourly USD prices (decimal text) of the instance types found in the Price List API."""
+        with translated():
+            return pricing.hourly_prices(self.client("pricing", pricing.PRICING_REGION), instance_types, region)
 
     def ping(self) -> None:
         """One cheap EC2 call per configured region: reachability and credentials."""
