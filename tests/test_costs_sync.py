@@ -138,3 +138,16 @@ def test_the_cost_model_charges_the_hours_a_container_ran(client, admin):
 def slug_of(client, account_id: int) -> str:
     with db(client) as s:
         return s.get(Account, account_id).slug
+
+
+def test_cost_explorer_throttling_is_a_provider_unavailable_error():
+    """Cost Explorer answers a throttled call with LimitExceededException (HTTP 400): a retryable
+    'unavailable', which backs the account's spending sync off, not a bad request."""
+    from botocore.exceptions import ClientError
+
+    from cloudfold.drivers.aws.errors import translate
+    from cloudfold.drivers.base import DriverUnavailable
+
+    throttled = ClientError({"Error": {"Code": "LimitExceededException", "Message": "Rate exceeded"},
+                             "ResponseMetadata": {"HTTPStatusCode": 400}}, "GetCostAndUsage")
+    assert isinstance(translate(throttled), DriverUnavailable)
