@@ -151,3 +151,26 @@ def test_cost_explorer_throttling_is_a_provider_unavailable_error():
     throttled = ClientError({"Error": {"Code": "LimitExceededException", "Message": "Rate exceeded"},
                              "ResponseMetadata": {"HTTPStatusCode": 400}}, "GetCostAndUsage")
     assert isinstance(translate(throttled), DriverUnavailable)
+
+
+def test_due_follows_the_spending_sync_interval_setting(client, admin):
+    account = cloud_account(client, "proxmox")
+    with db(client) as s:
+        cost_sync.state(s, account).last_at = datetime.now(UTC) - timedelta(seconds=200)
+    with db(client) as s:
+        assert account not in [a.id for a in cost_sync.due(s, 900)]  # 200 s ago < the default 300 s
+    r = client.put("/api/settings/spending_sync_interval", json={"value": 60}, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    with db(client) as s:
+        assert account in [a.id for a in cost_sync.due(s, 900)]
+
+
+def test_one_sync_holds_the_lock_and_a_request_meanwhile_gets_one_follow_up(client):
+    account = cloud_account(client, "proxmox")
+    with db(client) as s:
+        assert cost_sync._acquire(s, account, "task-a", 900) is True
+        assert cost_sync._acquire(s, account, "task-b", 900) is False  # held: merged
+        assert s.get(CostSync, account).requested is True
+        assert cost_sync._release(s, account) is True  # the holder runs once more
+        assert cost_sync._acquire(s, account, "task-c", 900) is True
+        assert cost_sync._release(s, account) is False
