@@ -53,10 +53,12 @@ def state(session: Session, account_id: int) -> CostSync:
     return row
 
 
-def request(session: Session, queue, account: Account, owner_id: int | None) -> tuple[str, bool]:
-    """Start a spending sync of ``account`` or merge into the one running: (task id, merged)."""
+def request(session: Session, queue, account: Account, owner_id: int | None, stale_after_s: int) -> tuple[str, bool]:
+    """Start a spending sync of ``account`` or merge into the one running (whose heartbeat is not
+    stale: a dead holder's lock is taken over by the new sync): (task id, merged)."""
     row = state(session, account.id)
-    if row.running_since is not None and row.task_id:
+    alive = row.running_since is not None and row.running_since >= utcnow() - timedelta(seconds=stale_after_s)
+    if alive and row.task_id:
         session.execute(update(CostSync).where(CostSync.account_id == account.id).values(requested=True))
         session.commit()
         return row.task_id, True
@@ -209,7 +211,7 @@ def sync_due_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
     started = []
     with ctx.sessions() as session:
         for account in due(session, ctx.settings.sync_lock_stale_seconds):
-            _, merged = request(session, ctx.services.queue, account, None)
+            _, merged = request(session, ctx.services.queue, account, None, ctx.settings.sync_lock_stale_seconds)
             if not merged:
                 started.append(account.slug)
     return {"started": started}
@@ -223,7 +225,8 @@ def sync_all_job(ctx: JobContext, payload: dict[str, Any]) -> dict[str, Any]:
         viewer = actions.job_context(payload, session).principal  # the caller's rights now
         for account in accounts.list_for(session, viewer):
             if account.is_active:
-                task_id, merged = request(session, ctx.services.queue, account, viewer.user_id)
+                task_id, merged = request(session, ctx.services.queue, account, viewer.user_id,
+                                          ctx.settings.sync_lock_stale_seconds)
                 started[account.slug] = task_id
                 ctx.log(f"{account.slug}: {'merged into' if merged else 'started'} task {task_id}")
     return {"syncs": started}
