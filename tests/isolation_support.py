@@ -14,6 +14,7 @@ member (bob) then tries every face against them. Every later capability adds its
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
@@ -103,6 +104,9 @@ LISTS = [
     "/api/alert-rules", "/api/alerts?status=all", "/monitor/alerts", "/api/alert-channels", "/api/alert-deliveries",
     "/api/alerts/config-status",
     "/monitor/vms", "/monitor/containers", "/monitor/service-breakdown",
+    # issue 11, the cost core
+    "/cost", "/cost/summary", "/cost/breakdown", "/cost/free-tier", "/cost/resource-usage",
+    "/billing/costs?group_by=service", "/billing/summary", "/api/budget/spending",
 ]
 
 
@@ -144,6 +148,8 @@ def alices_world(client, admin, member, make_container):
     manual = make(alice, "/api/resources", {"name": f"alicemanual{tag}", "resource_type": "vm",
                                              "cost_per_hour": 123.45, "tags": {"owner": f"alicetag{tag}"}})
     alert_ids, alert_secrets = alices_alerts(client, alice, manual, tag)
+    make(alice, "/api/budget/spending", {"amount": 7654.32, "date": str(datetime.now(UTC).date()),
+                                         "service": f"alicespend{tag}"})
     task = alice.client.post("/api/resources/sync/local", headers=alice.headers).json()["task_id"]
     wait_task(alice, task)
     sync(admin, "local")
@@ -164,6 +170,7 @@ def alices_world(client, admin, member, make_container):
     }
     # what must never reach bob: alice's names, ids and address
     secrets = [alice.email, vpc["name"], vpc["id"], subnet["id"], volume["name"], volume["id"], instance["name"],
-               instance["id"], row["name"], manual["name"], f"alicetag{tag}", service, task, "123.45", *alert_secrets]
+               instance["id"], row["name"], manual["name"], f"alicetag{tag}", service, task, "123.45", "7654.32", f"alicespend{tag}",
+               *alert_secrets]
     return ids, secrets
 

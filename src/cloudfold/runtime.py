@@ -7,6 +7,7 @@ limits when configured, in Redis), so several API replicas and workers can run s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloudfold.security.ratelimit import RateLimits
 from cloudfold.datadir import ensure_data_dir, jwt_secret
 from cloudfold.db.engine import make_engine, make_loop_engine, make_session_factory
+from cloudfold.domain.costs import catalogue
 from cloudfold.domain.events import EventBus, InProcessBus
 from cloudfold.domain.principal_cache import PrincipalCache
 from cloudfold.domain.refusal_samples import RefusalSampler
@@ -42,10 +44,12 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         ensure_data_dir(settings)
+        catalogue.use_file(Path(settings.data_dir) / catalogue.REFRESHED_NAME)  # issue 11: refreshed prices
         engine = make_engine(settings.sqlalchemy_url)
         sessions = make_session_factory(engine)
         import cloudfold.domain.actions  # noqa: F401  (each import registers its jobs)
         import cloudfold.domain.alerts  # noqa: F401
+        import cloudfold.domain.costs.sync  # noqa: F401  (issue 11: spending sync)
         import cloudfold.domain.localcloud.containers  # noqa: F401
         import cloudfold.domain.localcloud.reconcile  # noqa: F401
         import cloudfold.domain.metrics.sampler  # noqa: F401
@@ -65,6 +69,7 @@ class Runtime:
         if settings.monitor_engine:  # issue 10: the process that probes keeps auto monitors in line
             queue.every("monitors.reconcile", settings.monitor_reconcile_seconds)
         queue.every("monitors.prune", settings.housekeeping_interval_seconds)
+        queue.every("costs.sync_due", settings.schedule_tick_seconds)  # issue 11: spending_sync_interval
         secretbox = SecretBox.from_settings(settings)
         runtime = cls(
             settings=settings,

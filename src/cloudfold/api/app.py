@@ -44,6 +44,7 @@ from cloudfold.api.faces import (
     ws,
 )
 from cloudfold.api.faces import analytics, monitor_usage, prometheus, ws_proxicloud  # issue 10: metrics
+from cloudfold.api.faces import billing, cost, spending  # issue 11: the cost core
 from cloudfold.api.middleware.body_limit import BodyLimitMiddleware
 from cloudfold.api.middleware.idempotency import IdempotencyMiddleware
 from cloudfold.runtime import Runtime
@@ -57,6 +58,7 @@ ROUTERS = [health, apikeys, inventory, resources, dashboard, index, auth_login, 
            settings_face, instances, vpcs, volumes, quotas, ws, alerts]
 ROUTERS += [analytics, monitor_usage, prometheus, ws_proxicloud]  # issue 10: metrics
 ROUTERS += [monitors, monitor_checks, domains]  # issue 10: monitors
+ROUTERS += [billing, cost, spending]  # issue 11: the cost core
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""

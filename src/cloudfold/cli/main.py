@@ -9,6 +9,7 @@ import os
 from cloudfold import __version__
 from cloudfold.cli.accounts import invite_app, outbox_app
 from cloudfold.cli.images import app as images_app
+from cloudfold.cli.prices import app as prices_app
 from cloudfold.cli.quotas import app as quota_app
 
 app = typer.Typer(help="cloudfold: one self-hosted control plane for many clouds.", no_args_is_help=True)
@@ -24,6 +25,7 @@ app.add_typer(tasks_app, name="tasks")
 app.add_typer(invite_app, name="invite")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(quota_app, name="quota")
+app.add_typer(prices_app, name="prices")  # issue 11
 
 
 @app.callback()

@@ -214,18 +214,31 @@ def known(error: Exception) -> bool:
     return isinstance(error, (DriverError, CloudfoldError))
 
 
+def backoff_seconds(failures: int, cap: int) -> int:
+    """How long to wait after ``failures`` failures in a row: doubling from BACKOFF_BASE_S, capped."""
+    return min(BACKOFF_BASE_S * 2 ** (failures - 1), cap)
+
+
+def retry_at(session: Session, failures: int):
+    """When an account that failed ``failures`` times in a row is tried again (`sync_backoff_max` caps the wait)."""
+    return utcnow() + timedelta(seconds=backoff_seconds(failures, runtime_settings.value(session, "sync_backoff_max")))
+
+
+def failure_text(error: Exception) -> str:
+    """What a failed sync says: cloudfold's own words, never a garbled answer's text."""
+    return f"{type(error).__name__}: {error}"[:1000] if known(error) else \
+        f"unexpected answer from the provider ({type(error).__name__})"
+
+
 def _record_failure(ctx: JobContext, account_id: int, error: Exception) -> None:
     with ctx.sessions() as session:
         account = session.get(Account, account_id)
         if account is None:
             return
-        cap = runtime_settings.value(session, "sync_backoff_max")
         account.sync_failures += 1
-        delay = min(BACKOFF_BASE_S * 2 ** (account.sync_failures - 1), cap)
         account.last_sync_at, account.last_sync_status = utcnow(), "failed"
-        account.last_sync_error = f"{type(error).__name__}: {error}"[:1000] if known(error) else \
-            f"unexpected answer from the provider ({type(error).__name__})"
-        account.next_sync_after = utcnow() + timedelta(seconds=delay)
+        account.last_sync_error = failure_text(error)
+        account.next_sync_after = retry_at(session, account.sync_failures)
         session.commit()
 
 

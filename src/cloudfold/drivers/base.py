@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 KINDS = ("vm", "container", "storage", "network", "subnet", "volume", "dns_zone", "dns_record")
@@ -21,7 +21,9 @@ ACTION_OPTIONS = ("force", "timeout")
 # logs: `logs()`; stats: `stats()` and `sizes()`; host: `host()` and `capacity()`;
 # provisioning: making and removing objects (drivers/local/provision.py);
 # metrics: `metrics()`, the latest usage figures of many machines at once (domain/metrics)
-CAPABILITIES = ("logs", "stats", "host", "provisioning", "metrics")
+# costs: `costs()`, what the provider's billing API says was spent per day and service (domain/costs);
+# prices: `prices()`, list prices of instance types from the provider's price API (cloudfold prices refresh)
+CAPABILITIES = ("logs", "stats", "host", "provisioning", "metrics", "costs", "prices")
 OWNER_LABEL = "cloudfold.owner"  # tag: the uuid of the user who made the object through cloudfold
 
 
@@ -46,6 +48,18 @@ class LogLine:
 
     time: datetime | None
     message: str
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One day's spending on one service as a provider's billing API reports it."""
+
+    day: date
+    service: str
+    amount: str  # decimal text in currency units, exact as reported
+    currency: str
+    usage: float | None = None  # usage quantity (e.g. hours of a compute service)
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +186,16 @@ class Driver(ABC):
         """The last `tail` lines a container printed (stdout and stderr), oldest first.
         Only drivers declaring the "logs" capability implement it."""
         raise DriverNotImplemented(f"{self.provider_type} cannot read container logs")
+
+    def costs(self, start: date, end: date) -> list[CostLine]:
+        """Daily spending by service from ``start`` to ``end`` (exclusive).
+        Only drivers declaring the "costs" capability implement it."""
+        raise DriverNotImplemented(f"{self.provider_type} reports no costs")
+
+    def prices(self, instance_types: Sequence[str], region: str) -> dict[str, str]:
+        """Hourly list prices (decimal text) of the instance types in a region that the provider knows.
+        Only drivers declaring the "prices" capability implement it."""
+        raise DriverNotImplemented(f"{self.provider_type} has no price API")
 
     def metrics(self, external_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The latest usage figures of each machine named that has some, by external id: a dict

@@ -26,6 +26,7 @@ from cloudfold.domain.policy.rules import (
     audit_events,
     check,
     cloud_objects,
+    cost_records,
     event_facts,
     may,
     may_hear,
@@ -36,5 +37,5 @@ from cloudfold.domain.policy.rules import (
     tasks,
 )
 
-__all__ = ["ACT", "CHANGE", "DELETE", "SEE", "VERBS", "accounts", "audit_events", "check", "cloud_objects",
+__all__ = ["ACT", "CHANGE", "DELETE", "SEE", "VERBS", "accounts", "audit_events", "check", "cloud_objects", "cost_records",
            "event_facts", "may", "may_hear", "owner_of", "resource_counts", "resources", "rule", "tasks"]

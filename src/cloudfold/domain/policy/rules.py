@@ -8,7 +8,15 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
-from cloudfold.db.models import Account, AuditEvent, CloudObject, Resource, ResourceCount, Task
+from cloudfold.db.models import (
+    Account,
+    AuditEvent,
+    CloudObject,
+    CostRecord,
+    Resource,
+    ResourceCount,
+    Task,
+)
 from cloudfold.db.models.resource_counts import NO_ID
 from cloudfold.domain.context import Principal
 from cloudfold.errors import Forbidden, NotFound
@@ -122,6 +130,16 @@ def resource_counts(stmt, viewer: Principal | None):
     seen_accounts = select(Account.id).where(_shared_or_mine_accounts(viewer))
     return stmt.where(or_(ResourceCount.owner_id == viewer.user_id,
                           and_(ResourceCount.owner_id == NO_ID, ResourceCount.account_id.in_(seen_accounts))))
+
+
+def cost_records(stmt, viewer: Principal | None):
+    """Spending the viewer may see: their own records (manual ones they made, modelled ones of
+    machines they own), else records with no owner of an account they see (issue 11)."""
+    if viewer is None or viewer.is_admin:
+        return stmt
+    seen_accounts = select(Account.id).where(_shared_or_mine_accounts(viewer))
+    return stmt.where(or_(CostRecord.owner_id == viewer.user_id,
+                          and_(CostRecord.owner_id.is_(None), CostRecord.account_id.in_(seen_accounts))))
 
 
 def owned(column):

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
+from datetime import date
 from typing import Any, ClassVar
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from cloudfold.drivers.aws import cloudwatch, ec2, route53, s3
+from cloudfold.drivers.aws import cloudwatch, costs, ec2, pricing, route53, s3
 from cloudfold.drivers.aws.errors import is_not_found, translated
-from cloudfold.drivers.base import Discovered, Driver, DriverError, InvalidCredentials, InvalidRequest, NotFound
+from cloudfold.drivers.base import (
+    CostLine,
+    Discovered,
+    Driver,
+    DriverError,
+    InvalidCredentials,
+    InvalidRequest,
+    NotFound,
+)
 
 DEFAULT_REGION = "us-east-1"
 GLOBAL_REGION = "us-east-1"  # S3 listing and Route 53 are served from here
+COST_EXPLORER_REGION = "us-east-1"  # Cost Explorer has one endpoint, ce.us-east-1
 REGIONAL_KINDS = ("vm", "network", "subnet", "volume")
 GLOBAL_KINDS = ("storage", "dns_zone", "dns_record")
 
@@ -30,7 +40,8 @@ class AwsDriver(Driver):
         "start": frozenset(), "stop": frozenset({"force"}), "reboot": frozenset(), "reset": frozenset(),
         "terminate": frozenset()}
 
-    capabilities = frozenset({"metrics"})  # CloudWatch figures of instances (cloudwatch.py)
+    # CloudWatch figures of instances (cloudwatch.py); Cost Explorer's daily costs (costs.py)
+    capabilities = frozenset({"metrics", "costs", "prices"})  # prices: the Price List API (pricing.py)
     page_size = 1000  # objects per yielded page (and MaxResults where the API allows it)
     waiter_delay = 5  # seconds between polls while `reset` waits for the stop
     waiter_attempts = 60
@@ -119,6 +130,16 @@ class AwsDriver(Driver):
             for region in self.regions:
                 found.update(cloudwatch.latest(self.client("cloudwatch", region), list(external_ids)))
         return found
+
+    def costs(self, start: date, end: date) -> list[CostLine]:
+        """Cost Explorer's daily unblended cost and usage by service (one global endpoint)."""
+        with translated():
+            return costs.daily(self.client("ce", COST_EXPLORER_REGION), start, end)
+
+    def prices(self, instance_types: Sequence[str], region: str) -> dict[str, str]:
+        """On-demand hourly USD prices (decimal text) of the instance types found in the Price List API."""
+        with translated():
+            return pricing.hourly_prices(self.client("pricing", pricing.PRICING_REGION), instance_types, region)
 
     def ping(self) -> None:
         """One cheap EC2 call per configured region: reachability and credentials."""

@@ -22,7 +22,7 @@ from cloudfold.drivers.base import (
 
 _NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchHostedZone", "NotFound", "404", "NoSuchKey"}
 _UNAVAILABLE_CODES = {"ServiceUnavailable", "Unavailable", "SlowDown", "RequestLimitExceeded", "Throttling",
-                      "ThrottlingException"}
+                      "ThrottlingException", "LimitExceededException"}  # the last: Cost Explorer's throttle
 
 
 # codes AWS documents for a state or name conflict, and for an account's limits
