@@ -46,6 +46,7 @@ class Runtime:
         sessions = make_session_factory(engine)
         import cloudfold.domain.actions  # noqa: F401  (each import registers its jobs)
         import cloudfold.domain.alerts  # noqa: F401
+        import cloudfold.domain.budgets  # noqa: F401
         import cloudfold.domain.localcloud.containers  # noqa: F401
         import cloudfold.domain.localcloud.reconcile  # noqa: F401
         import cloudfold.domain.metrics.sampler  # noqa: F401
@@ -61,6 +62,7 @@ class Runtime:
         queue.every("alerts.evaluate", settings.alert_eval_seconds)
         queue.every("metrics.sample_due", settings.metrics_sample_seconds)  # issue 10: metric history
         queue.every("metrics.prune", settings.metrics_prune_interval_seconds)
+        queue.every("budgets.enforce_due", settings.schedule_tick_seconds)  # issue 11: by budget_enforce_interval
         secretbox = SecretBox.from_settings(settings)
         runtime = cls(
             settings=settings,

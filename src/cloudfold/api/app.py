@@ -41,6 +41,7 @@ from cloudfold.api.faces import (
     ws,
 )
 from cloudfold.api.faces import analytics, monitor_usage, prometheus, ws_proxicloud  # issue 10: metrics
+from cloudfold.api.faces import budgets, lockdown  # issue 11: budgets and lockdown
 from cloudfold.api.middleware.body_limit import BodyLimitMiddleware
 from cloudfold.api.middleware.idempotency import IdempotencyMiddleware
 from cloudfold.runtime import Runtime
@@ -53,6 +54,7 @@ ROUTERS = [health, apikeys, inventory, resources, dashboard, index, auth_login, 
            providers, credentials, vms, containers, containers_read, node, services, topology, templates,
            settings_face, instances, vpcs, volumes, quotas, ws, alerts]
 ROUTERS += [analytics, monitor_usage, prometheus, ws_proxicloud]  # issue 10: metrics
+ROUTERS += [budgets, lockdown]  # issue 11: budgets and lockdown
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""
