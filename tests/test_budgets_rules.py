@@ -121,3 +121,13 @@ def test_status_sums_the_period_in_the_rules_currency_and_forecasts_the_run_rate
 
     eur = make_rule(member, name="eur", amount=2000, currency="EUR")
     assert status_of(member, eur["id"])["spent"] == 1000.0
+
+
+def test_rules_count_against_the_budget_rules_quota(client, admin, member):
+    r = client.put(f"/api/users/{user_id(member)}/quotas", json={"budget_rules": 1}, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    make_rule(member)
+    assert_error(client.post("/api/budget/rules", json={"name": "second", "amount": 5}, headers=member.headers),
+                 403, "FORBIDDEN")
+    assert len(client.get("/api/budget/rules", headers=member.headers).json()) == 1
+    assert client.get("/api/quotas/me", headers=member.headers).json()["quotas"]["budget_rules"]["used"] == 1
