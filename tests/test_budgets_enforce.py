@@ -62,6 +62,9 @@ def test_dry_run_then_grace_then_stop_keeps_the_protected_one(client, admin, fle
     tag, made, recs = fleet
     rule = _rule(admin, tag, grace_seconds=2)
     names = {k: c.name for k, c in made.items()}
+    channel = client.post("/api/alert-channels", json={"name": "ops", "type": "email", "to": ["ops@example.com"]},
+                          headers=admin.headers)
+    assert channel.status_code == 201, channel.text
 
     run = _enforce(admin)  # a new rule is a dry run: report, change nothing
     assert _by(run, "would_stop") == {names["a"], names["b"]} and run["stopped"] == run["marked"] == 0
@@ -92,6 +95,9 @@ def test_dry_run_then_grace_then_stop_keeps_the_protected_one(client, admin, fle
         assert stops == {recs["a"]["id"], recs["b"]["id"]}
     assert _status(made["a"]) == _status(made["b"]) == "exited"
     assert _status(made["keep"]) == "running"
+    notices = [d["subject"] for d in client.get("/api/alert-deliveries", headers=admin.headers).json()
+               if d["kind"] == "budget" and d["channel_id"] == channel.json()["id"]]
+    assert sorted(notices) == ["[BUDGET 100%] fleet: 150.0% spent", "[BUDGET] fleet: 2 machine(s) will be stopped"]
 
     for key in ("a", "b"):
         logs = client.get(f"/api/resources/{recs[key]['id']}/logs", headers=admin.headers).json()

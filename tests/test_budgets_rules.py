@@ -131,3 +131,11 @@ def test_rules_count_against_the_budget_rules_quota(client, admin, member):
                  403, "FORBIDDEN")
     assert len(client.get("/api/budget/rules", headers=member.headers).json()) == 1
     assert client.get("/api/quotas/me", headers=member.headers).json()["quotas"]["budget_rules"]["used"] == 1
+
+
+def test_amounts_are_exact_millionths(client, member):
+    assert make_rule(member, amount="0.000001")["amount_micros"] == 1
+    assert make_rule(member, amount=19.99)["amount_micros"] == 19_990_000
+    for amount in ("0.0000001", "1e30", 0):
+        r = client.post("/api/budget/rules", json={"name": "x", "amount": amount}, headers=member.headers)
+        assert r.status_code == 400, (amount, r.text)

@@ -19,13 +19,15 @@ from cloudfold.errors import BadRequest
 def micros(amount: Decimal | None) -> int | None:
     if amount is None:
         return None
+    if not amount.is_finite():
+        raise BadRequest("amount must be a number")
     try:
         value = amount * MICROS
-        if value != value.to_integral_value():
-            raise BadRequest("amount has more than 6 decimal places")
-        return int(value)
-    except InvalidOperation as exc:
+    except InvalidOperation as exc:  # too many digits for the context
         raise BadRequest("amount must be a number") from exc
+    if value != value.to_integral_value():
+        raise BadRequest("amount has more than 6 decimal places")
+    return int(value)
 
 
 def units(value: int) -> float:
