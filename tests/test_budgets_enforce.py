@@ -10,13 +10,14 @@ import json
 import time
 import uuid
 
-from budgets_support import account_id, add_cost, make_rule, user_id
+from budgets_support import account_id, add_cost, make_rule, status_of, user_id
 from conftest import assert_error
-from helpers_api import audit_page
+from helpers_api import audit_page, db
 from inventory_support import find, register, sync
 import pytest
 
 from cloudfold.db.base import utcnow
+from cloudfold.db.models import Account
 
 pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
@@ -199,3 +200,17 @@ def test_the_schedule_enforces_due_rules(make_client, make_account):
     assert got["last_enforced_at"], "the schedule never enforced the rule"
     decisions = client.get("/api/budget/decisions", params={"rule_id": rule["id"]}, headers=member.headers).json()
     assert [d["decision"] for d in decisions] == ["notified"]
+
+
+def test_a_member_never_stops_a_shared_machine_they_may_only_see(client, admin, member, fleet):
+    tag, made, recs = fleet
+    with db(client) as session:  # the engine becomes a shared one (as the auto-registered `local` is)
+        session.get(Account, account_id(client, "podman")).owner_id = None
+    rule = make_rule(member, name="shared", amount=10, scope="tag", tag_key="budget-test", tag_value=tag,
+                     thresholds=[{"percent": 100, "action": "lockdown"}], grace_seconds=0)
+    assert status_of(member, rule["id"])["spent"] == 150.0  # the member sees the shared engine's spending
+    client.put(f"/api/budget/rules/{rule['id']}", json={"dry_run": False}, headers=admin.headers)
+    run = _enforce(member)
+    assert run["stopped"] == 0 and _by(run, "skipped") == {c.name for c in made.values()}
+    assert any("may see but not stop" in d["reason"] for d in run["decisions"])
+    assert {_status(c) for c in made.values()} == {"running"}
