@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import timedelta
 
 from budgets_support import account_id, add_cost, make_rule, status_of, user_id
 from conftest import assert_error
@@ -17,7 +18,7 @@ from inventory_support import find, register, sync
 import pytest
 
 from cloudfold.db.base import utcnow
-from cloudfold.db.models import Account
+from cloudfold.db.models import Account, BudgetRule
 
 pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
@@ -214,3 +215,18 @@ def test_a_member_never_stops_a_shared_machine_they_may_only_see(client, admin, 
     assert run["stopped"] == 0 and _by(run, "skipped") == {c.name for c in made.values()}
     assert any("may see but not stop" in d["reason"] for d in run["decisions"])
     assert {_status(c) for c in made.values()} == {"running"}
+
+
+def test_a_rule_being_enforced_elsewhere_is_left_to_that_run(client, member):
+    add_cost(client, 60, day=utcnow().date(), owner_id=user_id(member))
+    rule = make_rule(member, amount=100, thresholds=[{"percent": 50, "action": "alert"}])
+    with db(client) as session:  # another process holds the rule's lease
+        session.get(BudgetRule, rule["id"]).enforcing_until = utcnow() + timedelta(minutes=5)
+    run = _enforce(member)
+    assert run["rules"] == 0 and run["decisions"] == []
+    with db(client) as session:  # a lease whose run died ends
+        session.get(BudgetRule, rule["id"]).enforcing_until = utcnow() - timedelta(seconds=1)
+    run = _enforce(member)
+    assert run["rules"] == 1 and [d["decision"] for d in run["decisions"]] == ["notified"]
+    with db(client) as session:
+        assert session.get(BudgetRule, rule["id"]).enforcing_until is None

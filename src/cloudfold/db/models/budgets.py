@@ -41,6 +41,8 @@ class BudgetRule(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     next_enforce_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_enforced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # one enforcement of a rule at a time, in any process: a run holds this lease (a dead run's ends)
+    enforcing_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

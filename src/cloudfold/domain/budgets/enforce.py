@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
@@ -37,6 +37,7 @@ from cloudfold.jobs.registry import JobContext, job
 
 log = logging.getLogger("cloudfold.budgets")
 STOPPING = ("stop", "lockdown")
+LEASE_SECONDS = 600  # longer than any run; a run that died frees its rule after it
 
 
 @dataclass
@@ -174,18 +175,34 @@ class _Rule:
         return 1
 
 
+def _lease(session: Session, rule_id: int, now: datetime) -> bool:
+    """Take the rule's enforcement lease (one run of a rule at a time, in any process)."""
+    taken = session.execute(update(BudgetRule).where(
+        BudgetRule.id == rule_id, or_(BudgetRule.enforcing_until.is_(None), BudgetRule.enforcing_until < now))
+        .values(enforcing_until=now + timedelta(seconds=LEASE_SECONDS))
+        .execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    return bool(taken)
+
+
 def enforce_rule(session: Session, services, run: Run, rule: BudgetRule, *, dry_run: bool = False,
                  now: datetime | None = None) -> None:
+    """Enforce one rule, unless another run is enforcing it now (then it is left to that one)."""
     owner = owner_principal(session, rule)
-    if owner is None:
-        return
     now = now or utcnow()
-    run.rules += 1
-    _Rule(session, services, run, rule, status_of(session, rule, now), owner, rule.dry_run or dry_run,
-          now).enforce()
-    session.execute(update(BudgetRule).where(BudgetRule.id == rule.id).values(last_enforced_at=now)
-                    .execution_options(synchronize_session=False))
-    session.commit()
+    if owner is None or not _lease(session, rule.id, utcnow()):
+        return
+    rule_id = rule.id
+    try:
+        run.rules += 1
+        _Rule(session, services, run, rule, status_of(session, rule, now), owner, rule.dry_run or dry_run,
+              now).enforce()
+    finally:
+        session.rollback()
+        session.execute(update(BudgetRule).where(BudgetRule.id == rule_id)
+                        .values(last_enforced_at=now, enforcing_until=None)
+                        .execution_options(synchronize_session=False))
+        session.commit()
 
 
 def run(session: Session, ctx: Context, services, *, rule_id: int | None = None, dry_run: bool = False) -> Run:

@@ -53,6 +53,7 @@ def upgrade() -> None:
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.Column('next_enforce_at', cloudfold.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_enforced_at', cloudfold.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('enforcing_until', cloudfold.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', cloudfold.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', cloudfold.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_budget_rules_account_id_accounts'), ondelete='CASCADE'),
