@@ -131,8 +131,11 @@ def test_cap_per_run_and_a_budget_no_longer_crossed_calls_the_stop_off(client, a
                            headers=admin.headers).status_code == 200
     client.put(f"/api/budget/rules/{rule['id']}", json={"grace_seconds": 1, "max_stops": 10}, headers=admin.headers)
     assert _enforce(admin)["marked"] == 2
-    client.put(f"/api/budget/rules/{rule['id']}", json={"amount": 1000}, headers=admin.headers)
     time.sleep(1.2)
+    preview = _enforce(admin, dry_run=True)  # a dry run asked for: reports, stops and clears nothing
+    assert _by(preview, "would_stop") == {made["a"].name, made["b"].name} and preview["stopped"] == 0
+    assert {_status(c) for c in made.values()} == {"running"}
+    client.put(f"/api/budget/rules/{rule['id']}", json={"amount": 1000}, headers=admin.headers)
     run = _enforce(admin)
     assert run["stopped"] == 0 and len(_by(run, "cleared")) == 2
     assert {_status(c) for c in made.values()} == {"running"}
@@ -150,6 +153,8 @@ def test_thresholds_notify_once_per_period_through_the_alert_channels(client, me
     assert [d["threshold"] for d in run["decisions"] if d["decision"] == "notified"] == [50]
     assert _enforce(member)["decisions"] == []  # told once per period and threshold
     add_cost(client, 30, day=utcnow().date(), owner_id=me)
+    preview = _enforce(member, dry_run=True)["decisions"]  # a dry run tells no one
+    assert [(d["decision"], d["threshold"]) for d in preview] == [("would_notify", 80)]
     assert [d["threshold"] for d in _enforce(member)["decisions"]] == [80]
     deliveries = client.get("/api/alert-deliveries", headers=h).json()
     assert sorted(d["subject"].split("]")[0] for d in deliveries if d["kind"] == "budget") == \

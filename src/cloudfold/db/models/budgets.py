@@ -62,7 +62,7 @@ class BudgetDecision(Base):
     period_start: Mapped[date] = mapped_column(Date)
     threshold: Mapped[int | None] = mapped_column(Integer, nullable=True)  # percent
     action: Mapped[str | None] = mapped_column(String(16), nullable=True)  # the threshold's action
-    decision: Mapped[str] = mapped_column(String(24))  # notified | would_stop | marked | stopped | skipped | cleared | failed
+    decision: Mapped[str] = mapped_column(String(24))  # notified | would_notify | would_stop | marked | stopped | skipped | cleared | failed
     resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id", ondelete="SET NULL"), nullable=True)
     resource_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
     reason: Mapped[str] = mapped_column(String(500))

@@ -59,8 +59,9 @@ class _Rule:
     rule: BudgetRule
     st: Status
     owner: Principal
-    dry: bool
+    dry: bool  # the rule's dry run or the request's: stop nothing
     now: datetime
+    preview: bool = False  # the request's dry run: tell no one and change no mark either
 
     def decide(self, decision: str, reason: str, threshold: dict | None = None, resource: Resource | None = None,
                stop_at: datetime | None = None) -> BudgetDecision:
@@ -86,6 +87,9 @@ class _Rule:
         for t in self.st.crossed:
             if t["percent"] in told:
                 continue
+            if self.preview:
+                self.decide("would_notify", f"{self.spent_text()}: threshold {t['percent']}% crossed", t)
+                continue
             subject = f"[BUDGET {t['percent']}%] {self.rule.name}: {self.st.percent}% spent"
             channels = notices.tell(self.session, self.rule, subject, [self.spent_text(), f"action: {t['action']}"
                                     + (" (dry run)" if self.dry and t["action"] in STOPPING else "")],
@@ -109,7 +113,8 @@ class _Rule:
         acting = next((t for t in reversed(self.st.crossed) if t["action"] in STOPPING), None)
         marks = self.marks()
         if acting is None:
-            self.clear(marks, set(), "the budget is no longer crossed: the stop is called off")
+            if not self.dry:
+                self.clear(marks, set(), "the budget is no longer crossed: the stop is called off")
             self.session.commit()
             return
         candidates = [m for m in scope.machines(self.session, self.owner, scope_of(self.rule))
@@ -146,11 +151,12 @@ class _Rule:
             if cap is not None and stops >= cap:
                 keep.add(machine.id)
                 self.decide("skipped", f"the cap of {cap} machine(s) stopped per run was reached; "
-                            "it stays marked for the next run", acting, machine)
+                            "it comes first at the next run", acting, machine)
                 continue
             marks.pop(machine.id, None)
             stops += self.stop(machine, acting, mark)
-        self.clear(marks, keep, "no longer a running, unprotected machine in scope: its mark is dropped")
+        if not self.dry:
+            self.clear(marks, keep, "no longer a running, unprotected machine in scope: its mark is dropped")
         if newly_marked:
             lines = [f"{m.name} (id {m.id}) stops at {at.isoformat()}" for m, at in newly_marked]
             notices.tell(self.session, self.rule, f"[BUDGET] {self.rule.name}: {len(newly_marked)} machine(s) "
@@ -196,7 +202,7 @@ def enforce_rule(session: Session, services, run: Run, rule: BudgetRule, *, dry_
     try:
         run.rules += 1
         _Rule(session, services, run, rule, status_of(session, rule, now), owner, rule.dry_run or dry_run,
-              now).enforce()
+              now, preview=dry_run).enforce()
     finally:
         session.rollback()
         session.execute(update(BudgetRule).where(BudgetRule.id == rule_id)
