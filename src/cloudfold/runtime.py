@@ -50,6 +50,7 @@ class Runtime:
         import cloudfold.domain.actions  # noqa: F401  (each import registers its jobs)
         import cloudfold.domain.alerts  # noqa: F401
         import cloudfold.domain.costs.sync  # noqa: F401  (issue 11: spending sync)
+        import cloudfold.domain.budgets  # noqa: F401
         import cloudfold.domain.localcloud.containers  # noqa: F401
         import cloudfold.domain.localcloud.reconcile  # noqa: F401
         import cloudfold.domain.metrics.sampler  # noqa: F401
@@ -70,6 +71,7 @@ class Runtime:
             queue.every("monitors.reconcile", settings.monitor_reconcile_seconds)
         queue.every("monitors.prune", settings.housekeeping_interval_seconds)
         queue.every("costs.sync_due", settings.schedule_tick_seconds)  # issue 11: spending_sync_interval
+        queue.every("budgets.enforce_due", settings.schedule_tick_seconds)  # issue 11: by budget_enforce_interval
         secretbox = SecretBox.from_settings(settings)
         runtime = cls(
             settings=settings,

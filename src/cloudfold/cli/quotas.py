@@ -9,6 +9,7 @@ import typer
 
 import cloudfold.domain.alerts.rules  # noqa: F401  (registers the alert_rules quota)
 import cloudfold.domain.monitors.ownership  # noqa: F401  (registers the monitors quota)
+import cloudfold.domain.budgets.rules  # noqa: F401  (registers the budget_rules quota)
 from cloudfold.domain import quotas, users
 from cloudfold.domain.quotas import limits
 from cloudfold.errors import BadRequest, CloudfoldError

@@ -4,6 +4,7 @@ from cloudfold.db.models.accounts import Account
 from cloudfold.db.models.alerts import Alert, AlertChannel, AlertDelivery, AlertRule, AlertState
 from cloudfold.db.models.audit import AuditEvent
 from cloudfold.db.models.cost_syncs import CostSync
+from cloudfold.db.models.budgets import BudgetDecision, BudgetMark, BudgetRule, Lockdown
 from cloudfold.db.models.costs import CostRecord
 from cloudfold.db.models.idempotency import IdempotencyRecord
 from cloudfold.db.models.invitations import Invitation, RevokedToken
@@ -35,6 +36,7 @@ __all__ = [
     "AuditEvent",
     "CostRecord",
     "CostSync",
+    "BudgetDecision", "BudgetMark", "BudgetRule", "Lockdown",
     "IdempotencyRecord",
     "Invitation",
     "RevokedToken",
