@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import BudgetRule, User
 from cloudfold.domain import users
-from cloudfold.domain.budgets import periods, scope, spend
+from cloudfold.domain.budgets import periods, scope
+from cloudfold.domain.costs import aggregate as spend  # the one aggregation of spending (issue 11)
 from cloudfold.domain.budgets.rules import scope_of
 from cloudfold.domain.context import Principal
 
