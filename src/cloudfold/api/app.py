@@ -49,7 +49,7 @@ from cloudfold.api.middleware.body_limit import BodyLimitMiddleware
 from cloudfold.api.middleware.idempotency import IdempotencyMiddleware
 from cloudfold.runtime import Runtime
 from cloudfold.settings import Settings
-from cloudfold.web import STATIC_DIR, STATIC_URL, api_docs  # issue 12: pages from the package, no CDN
+from cloudfold.web import STATIC_DIR, STATIC_URL, api_docs, pages, pages_auth  # issue 12: pages from the package
 
 # Routes are matched in this order, one by one: the most requested come first (probes, then
 # the authenticated read path: keys, inventory pages, resources, dashboard). No two families
@@ -103,6 +103,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     errors.document_validation_status(app)
     openapi_auth.install(app)
     api_docs.install(app)  # issue 12
+    app.include_router(pages_auth.router)  # issue 12: the dashboard under /ui
+    app.include_router(pages.router)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
 
     # Added innermost first: the last one added sees the request first.
