@@ -123,6 +123,10 @@ def test_inventory_pages_and_bad_filters(client, member):
     assert "node-25" not in first.text and 'rel="next"' in first.text
     second = client.get("/ui/inventory", params={"size": 25, "page": 2})
     assert "node-25" in second.text and "node-24" not in second.text and 'rel="prev"' in second.text
+    newest = client.get("/ui/inventory", params={"size": 25, "sort": "newest"})
+    assert newest.text.index("node-29") < newest.text.index("node-05") and "node-04" not in newest.text
+    assert "sort=newest" in newest.text  # the pager keeps the order
+    assert client.get("/ui/inventory", params={"sort": "name; drop"}).status_code == 400
     empty = client.get("/ui/inventory", params={"status": "nope"})
     assert 'data-total="0"' in empty.text and "Nothing matches" in empty.text
     assert client.get("/ui/inventory", params={"page": 0}).status_code == 400
@@ -180,3 +184,11 @@ def test_password_reset_forms(client, member):
                                        "csrf_token": csrf_of(reset.text)})
     assert r.status_code == 400 and 'class="form-error"' in r.text
     assert ui_login(client, member.email, PASSWORD).status_code == 303  # the password did not change
+
+
+def test_csrf_token_in_the_htmx_header_is_accepted(client, member):
+    token = signed_in(client, member)
+    assert f'hx-headers=\'{{"X-CSRF-Token": "{token}"}}\'' in client.get("/ui").text
+    r = client.post("/ui/logout", headers={"X-CSRF-Token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get("/ui", follow_redirects=False).status_code == 303

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZES = (25, 50, 100)
 KINDS = (*inventory.COMPUTE, *inventory.STORAGE, *inventory.NETWORK)
-FILTER_FIELDS = ("kind", "provider", "status", "region")
+SORTS = {"oldest": "Oldest first", "newest": "Newest first"}
 ACTION_PATH = "POST /ui/machines/{id}/action"
 
 
@@ -34,19 +34,23 @@ def overview(request: Request, session: Session = Depends(get_session), p: Princ
 @router.get("/inventory")
 def inventory_page(request: Request, kind: str = Query("", max_length=32), provider: str = Query("", max_length=32),
                    status: str = Query("", max_length=32), region: str = Query("", max_length=64),
+                   sort: str = Query("oldest", pattern="^(oldest|newest)$"),
                    page_no: int = Query(1, alias="page", ge=1, le=100_000), size: int = Query(50, ge=1, le=100),
                    runtime: Runtime = Depends(get_runtime), p: Principal = Depends(page_principal)):
     size = size if size in PAGE_SIZES else 50
     filters = inventory.Filters(kinds=(kind,) if kind else None, provider=provider or None, status=status or None,
                                 region=region or None)
-    rows, total = inventory.page_rows(runtime.engine, p, filters, skip=(page_no - 1) * size, limit=size)
+    rows, total = inventory.page_rows(runtime.engine, p, filters, skip=(page_no - 1) * size, limit=size,
+                                      newest_first=sort == "newest")
     chosen = {"kind": kind, "provider": provider, "status": status, "region": region}
     pages = max(1, -(-total // size))
 
     def link(n: int) -> str:
-        return "/ui/inventory?" + urlencode({**{k: v for k, v in chosen.items() if v}, "page": n, "size": size})
+        return "/ui/inventory?" + urlencode({**{k: v for k, v in chosen.items() if v}, "sort": sort, "page": n,
+                                             "size": size})
 
     return page(request, "inventory.html", rows=rows, total=total, chosen=chosen, kinds=KINDS, size=size,
+                sort=sort, sorts=SORTS,
                 sizes=PAGE_SIZES, page_no=page_no, pages=pages,
                 prev=link(page_no - 1) if page_no > 1 else None, next=link(page_no + 1) if page_no < pages else None)
 
