@@ -192,3 +192,13 @@ def test_csrf_token_in_the_htmx_header_is_accepted(client, member):
     r = client.post("/ui/logout", headers={"X-CSRF-Token": token}, follow_redirects=False)
     assert r.status_code == 303
     assert client.get("/ui", follow_redirects=False).status_code == 303
+
+
+def test_login_form_keeps_the_apis_rate_limits(make_client, make_account):
+    client = make_client(rate_limit_auth="3/minute")  # the sign-up below counts once
+    member = make_account("member", client_=client)
+    for _ in range(2):
+        assert ui_login(client, member.email, "wrong-password").status_code == 401
+    r = ui_login(client, member.email, member.password)
+    assert r.status_code == 429 and r.headers["retry-after"] and "cf_session" not in r.headers.get("set-cookie", "")
+    assert 'class="form-error"' in r.text and "Traceback" not in r.text

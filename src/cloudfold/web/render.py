@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from cloudfold import __version__
-from cloudfold.errors import STATUS_BY_CODE, CloudfoldError
+from cloudfold.errors import STATUS_BY_CODE, CloudfoldError, RateLimited
 from cloudfold.web import STATIC_URL, TEMPLATES_DIR
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescapes .html
@@ -64,7 +64,10 @@ class PageRoute(APIRoute):
                     return page(request, "error.html", 401, message="Sign in first", code="UNAUTHORIZED")
                 return redirect(f"/ui/login?next={target}" if target != "/ui" else "/ui/login")
             except CloudfoldError as exc:
-                return page(request, "error.html", status_of(exc), message=exc.message, code=exc.code)
+                response = page(request, "error.html", status_of(exc), message=exc.message, code=exc.code)
+                if isinstance(exc, RateLimited):
+                    response.headers["Retry-After"] = str(exc.retry_after)
+                return response
             except RequestValidationError as exc:
                 fields = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
                 return page(request, "error.html", 400, message=f"Invalid input ({fields})", code="BAD_REQUEST")
