@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from cloudfold.db.models import User
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's (scripts/install-test-deps); Playwright's own download is not reachable
 
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()  # tests/vendor/README.md
 ADMIN, MEMBER, VIEWER = "ui-admin@example.com", "ui-member@example.com", "ui-viewer@example.com"
 
 
@@ -105,7 +107,11 @@ def test_sign_in_and_see_the_overview(page_of):
     assert page.evaluate("document.cookie") == ""  # the session is out of the scripts' reach
     assert page.evaluate("Object.keys(localStorage).filter(k => k !== 'cloudfold-theme').length") == 0
     # readable at 375 px: nothing wider than the screen
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 376)
+                            .map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, wide
+    page.goto("/ui/inventory")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # the table scrolls inside its box
     page.click("#theme-toggle")
     assert page.evaluate("document.documentElement.getAttribute('data-theme')") in ("dark", "light")
     assert page.csp_errors == []  # no script or style refused by the Content-Security-Policy, no error at all
@@ -152,3 +158,27 @@ def test_missing_csrf_token_is_refused(page_of, server):
     assert "CSRF" in page.locator(".form-error").inner_text()
     page.goto(f"/ui/machines/{server['machine']}")
     assert page.locator("#machine-state").inner_text() == "running"  # nothing happened
+
+
+def serious_violations(page) -> list[dict]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE)
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+            for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_main_pages_have_no_serious_accessibility_violations(page_of, server, browser):
+    page = page_of(ADMIN)
+    for path in ["/ui", "/ui/inventory", f"/ui/machines/{server['machine']}"]:
+        for theme in ("light", "dark"):
+            page.goto(path)
+            page.evaluate(f"document.documentElement.setAttribute('data-theme', '{theme}')")
+            assert serious_violations(page) == [], (path, theme)
+    signed_out = browser.new_page(base_url=server["base"])
+    try:
+        signed_out.goto("/ui/login")
+        assert serious_violations(signed_out) == []
+    finally:
+        signed_out.close()
