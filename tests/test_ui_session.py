@@ -160,6 +160,8 @@ def test_action_without_csrf_is_refused_before_anything(client, admin):
                     follow_redirects=False)
     assert r.status_code == 403
     assert client.get(f"/api/resources/{machine}/logs", headers=admin.headers).json() == []  # nothing happened
+    refusals = client.get("/monitor/audit", params={"result": "blocked"}, headers=admin.headers).json()["events"]
+    assert [e["action"] for e in refusals[:2]] == ["POST /ui/machines/{resource_id}/action"] * 2  # audited
     signed_out = fresh(client)
     assert signed_out.post(f"/ui/machines/{machine}/action", data={"action": "stop"}).status_code == 401
 

@@ -13,8 +13,9 @@ from cloudfold.domain import passwords, sessions
 from cloudfold.errors import CloudfoldError
 from cloudfold.runtime import Runtime
 from cloudfold.web import cookies
-from cloudfold.web.render import PageRoute, page, redirect, status_of
-from cloudfold.web.session import checked_form, page_principal
+from cloudfold.api.errors import audit_refusal, status_for
+from cloudfold.web.render import PageRoute, page, redirect
+from cloudfold.web.session import checked_form
 
 router = APIRouter(prefix="/ui", route_class=PageRoute, include_in_schema=False,
                    dependencies=[Depends(public_limit)])
@@ -66,7 +67,8 @@ async def login(request: Request):
     try:
         done = await run_in_threadpool(run)
     except CloudfoldError as exc:
-        return _signed_out_page(request, "login.html", status_of(exc), next=target, email=email,
+        await audit_refusal(request, exc)  # a refusal the use case did not record (a rate limit)
+        return _signed_out_page(request, "login.html", status_for(exc), next=target, email=email,
                                 errors={"form": exc.message})
     response = redirect(target)
     cookies.set_session(request, response, done.token, done.expires_in or 3600)
@@ -76,7 +78,7 @@ async def login(request: Request):
 @router.post("/logout")
 async def logout(request: Request):
     await checked_form(request)
-    principal = await page_principal(request)
+    principal = request.state.ui_principal
     runtime: Runtime = request.app.state.runtime
 
     def run():

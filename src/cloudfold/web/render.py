@@ -13,7 +13,8 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from cloudfold import __version__
-from cloudfold.errors import STATUS_BY_CODE, CloudfoldError, RateLimited
+from cloudfold.api.errors import audit_refusal, status_for
+from cloudfold.errors import CloudfoldError, RateLimited
 from cloudfold.web import STATIC_URL, TEMPLATES_DIR
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescapes .html
@@ -44,10 +45,6 @@ def redirect(url: str) -> RedirectResponse:
     return response
 
 
-def status_of(exc: CloudfoldError) -> int:
-    return STATUS_BY_CODE.get(exc.code, 500)
-
-
 class PageRoute(APIRoute):
     """A /ui route: a refusal (a domain error, bad input, no session) is shown as a page with
     the API's own message and status, never as JSON or a stack trace."""
@@ -64,7 +61,8 @@ class PageRoute(APIRoute):
                     return page(request, "error.html", 401, message="Sign in first", code="UNAUTHORIZED")
                 return redirect(f"/ui/login?next={target}" if target != "/ui" else "/ui/login")
             except CloudfoldError as exc:
-                response = page(request, "error.html", status_of(exc), message=exc.message, code=exc.code)
+                await audit_refusal(request, exc)  # a refusal is audited as the API's are
+                response = page(request, "error.html", status_for(exc), message=exc.message, code=exc.code)
                 if isinstance(exc, RateLimited):
                     response.headers["Retry-After"] = str(exc.retry_after)
                 return response

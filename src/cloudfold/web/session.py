@@ -34,7 +34,7 @@ async def page_principal(request: Request) -> Principal:
         await _limit_ip(request, runtime)
         raise SignInNeeded() from None
     await _hit(runtime, "default", f"user:{principal.user_id}")
-    request.state.ui_principal = principal
+    request.state.ui_principal = request.state.principal = principal  # .principal: the refusal audit's actor
     request.state.ui_csrf = cookies.csrf_token(runtime.jwt_secret, principal.token_id or "")
     return principal
 
