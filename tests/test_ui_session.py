@@ -56,7 +56,8 @@ def test_next_never_leaves_the_dashboard(client, member):
 
 def test_wrong_password_and_missing_fields_are_shown_on_the_form(client, member):
     r = ui_login(client, member.email, "wrong-password")
-    assert r.status_code == 401 and "Incorrect email or password" in r.text and "cf_session" not in r.headers.get("set-cookie", "")
+    assert r.status_code == 401 and "Incorrect email or password" in r.text
+    assert "cf_session" not in r.headers.get("set-cookie", "")
     r = ui_login(client, "", "")
     assert r.status_code == 400 and r.text.count('class="field-error"') == 2
     assert client.get("/ui", follow_redirects=False).status_code == 303  # still signed out
@@ -148,7 +149,8 @@ def test_viewer_sees_no_buttons_and_is_refused_anyway(client, make_account, admi
     admin_browser = fresh(client)
     signed_in(admin_browser, admin)
     buttons = admin_browser.get(f"/ui/machines/{machine}").text
-    assert 'data-action="stop"' in buttons and 'data-action="reboot"' in buttons and 'data-action="start"' not in buttons
+    assert 'data-action="stop"' in buttons and 'data-action="reboot"' in buttons
+    assert 'data-action="start"' not in buttons
 
 
 def test_action_without_csrf_is_refused_before_anything(client, admin):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Resource, ResourceAction
 from cloudfold.domain import accounts, audit, driver_errors, events, gone, policy
-from cloudfold.domain.context import Context
+from cloudfold.domain.context import Context, Principal
 from cloudfold.domain.policy import callers
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import ACTIONS, DriverError, DriverNotImplemented
@@ -65,7 +65,7 @@ def _refuse(session: Session, ctx: Context, resource: Resource, action: str, via
     return error
 
 
-def refusal(principal, resource: Resource, action: str) -> tuple[CloudfoldError, str] | None:
+def refusal(principal: Principal, resource: Resource, action: str) -> tuple[CloudfoldError, str] | None:
     """Why ``principal`` may not ``action`` ``resource`` now (the error and the audit result), or
     None: every refusal an action can meet before its provider is called (no provider, scope,
     state). No side effect: pages ask it which buttons to show (`offered`)."""
@@ -78,7 +78,8 @@ def refusal(principal, resource: Resource, action: str) -> tuple[CloudfoldError,
         return ServiceUnavailable(str(exc)), audit.FAILED
     # who: a member acts only on what they own (a shared machine is admins'); a health check is a read
     if not policy.may(principal, policy.SEE if action == "health_check" else policy.ACT, resource):
-        return Forbidden(f"Only an admin can {action} a shared machine; members act only on what they own"), audit.BLOCKED
+        return (Forbidden(f"Only an admin can {action} a shared machine; members act only on what they own"),
+                audit.BLOCKED)
     if action != "health_check" and action not in driver_cls.actions:
         return BadRequest(f"{account.provider_type} machines have no {action} action"), audit.BLOCKED
     needed = "read" if action == "health_check" else driver_cls.action_scopes.get(action, "admin")
@@ -88,7 +89,8 @@ def refusal(principal, resource: Resource, action: str) -> tuple[CloudfoldError,
         return Forbidden(f"{action} needs the '{needed}' scope"), audit.BLOCKED
     before = resource.status
     if gone.unmade(resource) and action != "health_check":  # its create task would undo the action
-        return Conflict(f"Resource is still being created; {action} it once its create task has finished"), audit.BLOCKED
+        return (Conflict(f"Resource is still being created; {action} it once its create task has finished"),
+                audit.BLOCKED)
     if action in ALREADY and before in ALREADY[action]:
         return Conflict(f"Resource is already {before}"), audit.BLOCKED
     if action in NEEDS_RUNNING and before != "running":
@@ -98,7 +100,8 @@ def refusal(principal, resource: Resource, action: str) -> tuple[CloudfoldError,
     return None
 
 
-def offered(principal, resource: Resource, candidates: tuple[str, ...] = ("start", "stop", "reboot")) -> list[str]:
+def offered(principal: Principal, resource: Resource,
+            candidates: tuple[str, ...] = ("start", "stop", "reboot")) -> list[str]:
     """The actions ``principal`` may take on ``resource`` now (what a page shows buttons for)."""
     return [a for a in candidates if refusal(principal, resource, a) is None]
 

@@ -107,4 +107,5 @@ def breakdown(session: Session, viewer: Principal) -> list[Group]:
     rows = session.execute(
         policy.resource_counts(select(*group, func.sum(ResourceCount.n)).where(ResourceCount.vanished.is_(False)),
                                viewer).group_by(*group).having(func.sum(ResourceCount.n) > 0)).all()
-    return sorted((Group(p, k, s, int(n)) for p, k, s, n in rows), key=lambda g: (-g.count, g.provider, g.kind, g.status))
+    return sorted((Group(p, k, s, int(n)) for p, k, s, n in rows),
+                  key=lambda g: (-g.count, g.provider, g.kind, g.status))

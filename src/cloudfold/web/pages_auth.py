@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from cloudfold.api.deps import auth_limit, context, public_limit
+from cloudfold.api.errors import audit_refusal, status_for
 from cloudfold.domain import login as login_case
 from cloudfold.domain import passwords, sessions
 from cloudfold.errors import CloudfoldError
 from cloudfold.runtime import Runtime
 from cloudfold.web import cookies
-from cloudfold.api.errors import audit_refusal, status_for
 from cloudfold.web.render import PageRoute, page, redirect
 from cloudfold.web.session import checked_form
 
