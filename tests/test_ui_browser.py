@@ -183,3 +183,18 @@ def test_main_pages_have_no_serious_accessibility_violations(page_of, server, br
         assert serious_violations(signed_out) == []
     finally:
         signed_out.close()
+
+
+def test_machine_page_follows_changes_live(page_of, server):
+    page = page_of(MEMBER)
+    page.goto("/ui/inventory?status=stopped")
+    page.click("#inventory tbody tr >> nth=0 >> a")
+    page.wait_for_url("**/ui/machines/*")
+    rid = page.url.rsplit("/", 1)[1]
+    page.locator("html[data-live=open]").wait_for()
+    page.evaluate("window.__marker = 1")
+    key = httpx.post(server["base"] + "/auth/login", json={"email": MEMBER, "password": PASSWORD}).json()["api_key"]
+    r = httpx.put(f"{server['base']}/api/resources/{rid}", json={"status": "running"}, headers={"X-API-Key": key})
+    assert r.status_code == 200, r.text
+    page.locator("#machine-state", has_text="running").wait_for(timeout=10_000)
+    assert page.evaluate("window.__marker") == 1  # updated in place, not reloaded

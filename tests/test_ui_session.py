@@ -3,6 +3,7 @@ over HTTP (TestClient); tests/test_ui_browser.py drives the same pages in Chromi
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from conftest import PASSWORD
@@ -206,3 +207,31 @@ def test_login_form_keeps_the_apis_rate_limits(make_client, make_account):
     r = ui_login(client, member.email, member.password)
     assert r.status_code == 429 and r.headers["retry-after"] and "cf_session" not in r.headers.get("set-cookie", "")
     assert 'class="form-error"' in r.text and "Traceback" not in r.text
+
+
+def test_live_stream_needs_the_cookie_and_this_origin(client, member, make_account):
+    import json
+
+    from starlette.websockets import WebSocketDisconnect
+
+    (mine,) = manual_resources(member, ["live-1"])
+    other = make_account("member")
+    (theirs,) = manual_resources(other, ["hidden-1"])
+    signed_out = fresh(client)
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with signed_out.websocket_connect("/ui/live", headers={"origin": "http://testserver"}) as ws:
+            ws.receive_text()
+    assert closed.value.code == 4401
+    signed_in(client, member)
+    for origin in ("https://evil.example", None):
+        headers = {"origin": origin} if origin else {}
+        with pytest.raises(WebSocketDisconnect) as closed:
+            with client.websocket_connect("/ui/live", headers=headers) as ws:
+                ws.receive_text()
+        assert closed.value.code == 4403
+    with client.websocket_connect("/ui/live", headers={"origin": "http://testserver"}) as ws:
+        for rid, owner in ((theirs, other), (mine, member)):  # only what the member may see arrives
+            r = client.put(f"/api/resources/{rid}", json={"status": "stopped"}, headers=owner.headers)
+            assert r.status_code == 200, r.text
+        event = json.loads(ws.receive_text())
+        assert event["type"] == "resource_change" and event["resource_id"] == str(mine)

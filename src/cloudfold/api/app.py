@@ -49,7 +49,7 @@ from cloudfold.api.middleware.body_limit import BodyLimitMiddleware
 from cloudfold.api.middleware.idempotency import IdempotencyMiddleware
 from cloudfold.runtime import Runtime
 from cloudfold.settings import Settings
-from cloudfold.web import STATIC_DIR, STATIC_URL, api_docs, pages, pages_auth  # issue 12: pages from the package
+from cloudfold.web import STATIC_DIR, STATIC_URL, api_docs, live, pages, pages_auth  # issue 12: pages from the package
 
 # Routes are matched in this order, one by one: the most requested come first (probes, then
 # the authenticated read path: keys, inventory pages, resources, dashboard). No two families
@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     api_docs.install(app)  # issue 12
     app.include_router(pages_auth.router)  # issue 12: the dashboard under /ui
     app.include_router(pages.router)
+    app.include_router(live.router)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
 
     # Added innermost first: the last one added sees the request first.

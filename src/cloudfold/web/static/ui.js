@@ -20,6 +20,25 @@
     }
   });
 
+  // Live: a page showing a resource re-reads its live part when the event stream (/ui/live,
+  // the same events as /ws) says that resource changed; no reload, no polling.
+  document.addEventListener("DOMContentLoaded", function () {
+    var live = document.querySelector("[data-live-resource]");
+    if (!live || !window.WebSocket) return;
+    var id = live.getAttribute("data-live-resource");
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + location.host + "/ui/live");
+    socket.addEventListener("message", function (message) {
+      var event;
+      try { event = JSON.parse(message.data); } catch (e) { return; }
+      if (event.type !== "resource_change" || String(event.resource_id) !== id || !window.htmx) return;
+      window.htmx.ajax("GET", location.pathname, {target: "#machine-live", select: "#machine-live", swap: "outerHTML"});
+    });
+    document.documentElement.setAttribute("data-live", "connecting");
+    socket.addEventListener("open", function () { document.documentElement.setAttribute("data-live", "open"); });
+    socket.addEventListener("close", function () { document.documentElement.setAttribute("data-live", "closed"); });
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
