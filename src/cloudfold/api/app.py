@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from cloudfold import __version__
 from cloudfold.api import errors, openapi_auth
@@ -50,6 +51,7 @@ from cloudfold.api.middleware.body_limit import BodyLimitMiddleware
 from cloudfold.api.middleware.idempotency import IdempotencyMiddleware
 from cloudfold.runtime import Runtime
 from cloudfold.settings import Settings
+from cloudfold.web import STATIC_DIR, STATIC_URL, api_docs, live, pages, pages_auth  # issue 12: pages from the package
 
 # Routes are matched in this order, one by one: the most requested come first (probes, then
 # the authenticated read path: keys, inventory pages, resources, dashboard). No two families
@@ -94,6 +96,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
         responses=errors.responses(500),
         swagger_ui_parameters={"persistAuthorization": True},
+        docs_url=None,  # issue 12: web/api_docs.py serves /docs and /redoc from vendored assets
+        redoc_url=None,
     )
     app.state.runtime = runtime
     errors.install(app)
@@ -102,6 +106,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(monitor_checks.actions_router)  # seed 000 actions: /actions/refresh-all
     errors.document_validation_status(app)
     openapi_auth.install(app)
+    api_docs.install(app)  # issue 12
+    app.include_router(pages_auth.router)  # issue 12: the dashboard under /ui
+    app.include_router(pages.router)
+    app.include_router(live.router)
+    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
 
     # Added innermost first: the last one added sees the request first.
     app.add_middleware(prometheus.RequestMetrics)  # issue 10: request counts and latency for /metrics

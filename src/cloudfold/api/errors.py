@@ -103,6 +103,14 @@ async def _audit_refusal(request: Request, status: int, message: str) -> None:
         log.exception("could not audit a refused request")
 
 
+async def audit_refusal(request: Request, exc: CloudfoldError) -> None:
+    """Audit a refused request (401/403/429) the domain has not recorded itself: every face's
+    refusals, the web pages' too (web/render.PageRoute)."""
+    status = status_for(exc)
+    if status in REFUSALS and not exc.extra.get("audited"):
+        await _audit_refusal(request, status, exc.message)
+
+
 async def handle_cloudfold_error(request: Request, exc: CloudfoldError) -> JSONResponse:
     status = status_for(exc)
     headers: dict[str, str] = {}
@@ -110,8 +118,7 @@ async def handle_cloudfold_error(request: Request, exc: CloudfoldError) -> JSONR
         headers["Retry-After"] = str(exc.retry_after)
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    if status in REFUSALS and not exc.extra.get("audited"):
-        await _audit_refusal(request, status, exc.message)
+    await audit_refusal(request, exc)
     return error_response(status, exc.message, exc.detail, code=exc.code, headers=headers)
 
 

@@ -85,11 +85,12 @@ async def _first_message_token(ws: WebSocket, timeout: float) -> str:
     return message["token"]
 
 
-async def open_authenticated(ws: WebSocket, scope: str = "read") -> Connection | None:
+async def open_authenticated(ws: WebSocket, scope: str = "read", credential: str | None = None) -> Connection | None:
     """Accept the socket for a valid credential holding `scope`; otherwise close it with 4401
-    and return None. A handshake without a credential is accepted to wait for the first message."""
+    and return None. A handshake without a credential is accepted to wait for the first message.
+    ``credential``: one the face took from elsewhere (the dashboard's session cookie)."""
     runtime = ws.app.state.runtime
-    credential, subprotocol = _offered(ws)
+    credential, subprotocol = (credential, None) if credential else _offered(ws)
     try:
         if credential:
             principal, version = await run_in_threadpool(_resolve, runtime, credential, scope)

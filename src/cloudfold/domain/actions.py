@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import Resource, ResourceAction
 from cloudfold.domain import accounts, audit, driver_errors, events, gone, policy
-from cloudfold.domain.context import Context
+from cloudfold.domain.context import Context, Principal
 from cloudfold.domain.policy import callers
 from cloudfold.drivers import registry
 from cloudfold.drivers.base import ACTIONS, DriverError, DriverNotImplemented
@@ -65,41 +65,56 @@ def _refuse(session: Session, ctx: Context, resource: Resource, action: str, via
     return error
 
 
-def check(session: Session, ctx: Context, resource: Resource, action: str, via: str) -> None:
-    """Every refusal an action can meet before its provider is called: unknown action, no
-    provider, scope, state. A refusal is recorded (history + audit) and raised."""
-    if action not in ALL_ACTIONS:
-        raise BadRequest(f"Unknown action {action!r}; one of: {', '.join(ALL_ACTIONS)}")
+def refusal(principal: Principal, resource: Resource, action: str) -> tuple[CloudfoldError, str] | None:
+    """Why ``principal`` may not ``action`` ``resource`` now (the error and the audit result), or
+    None: every refusal an action can meet before its provider is called (no provider, scope,
+    state). No side effect: pages ask it which buttons to show (`offered`)."""
     account = resource.account
     if account is None:
-        raise _refuse(session, ctx, resource, action, via,
-                      Conflict("This resource is tracked by hand: no provider to act through"))
+        return Conflict("This resource is tracked by hand: no provider to act through"), audit.BLOCKED
     try:
         driver_cls = registry.driver_class(account.provider_type)
     except DriverNotImplemented as exc:
-        raise _refuse(session, ctx, resource, action, via, ServiceUnavailable(str(exc)), audit.FAILED)
+        return ServiceUnavailable(str(exc)), audit.FAILED
     # who: a member acts only on what they own (a shared machine is admins'); a health check is a read
-    if not policy.may(ctx.principal, policy.SEE if action == "health_check" else policy.ACT, resource):
-        raise _refuse(session, ctx, resource, action, via,
-                      Forbidden(f"Only an admin can {action} a shared machine; members act only on what they own"))
+    if not policy.may(principal, policy.SEE if action == "health_check" else policy.ACT, resource):
+        return (Forbidden(f"Only an admin can {action} a shared machine; members act only on what they own"),
+                audit.BLOCKED)
     if action != "health_check" and action not in driver_cls.actions:
-        raise _refuse(session, ctx, resource, action, via,
-                      BadRequest(f"{account.provider_type} machines have no {action} action"))
+        return BadRequest(f"{account.provider_type} machines have no {action} action"), audit.BLOCKED
     needed = "read" if action == "health_check" else driver_cls.action_scopes.get(action, "admin")
-    if needed == "admin" and resource.owner_id is not None and resource.owner_id == ctx.principal.user_id:
+    if needed == "admin" and resource.owner_id is not None and resource.owner_id == principal.user_id:
         needed = "write"  # a machine the caller made (seed 003 instances) is theirs to control
-    if needed not in ctx.principal.scopes:
-        raise _refuse(session, ctx, resource, action, via, Forbidden(f"{action} needs the '{needed}' scope"))
+    if needed not in principal.scopes:
+        return Forbidden(f"{action} needs the '{needed}' scope"), audit.BLOCKED
     before = resource.status
     if gone.unmade(resource) and action != "health_check":  # its create task would undo the action
-        raise _refuse(session, ctx, resource, action, via,
-                      Conflict(f"Resource is still being created; {action} it once its create task has finished"))
+        return (Conflict(f"Resource is still being created; {action} it once its create task has finished"),
+                audit.BLOCKED)
     if action in ALREADY and before in ALREADY[action]:
-        raise _refuse(session, ctx, resource, action, via, Conflict(f"Resource is already {before}"))
+        return Conflict(f"Resource is already {before}"), audit.BLOCKED
     if action in NEEDS_RUNNING and before != "running":
-        raise _refuse(session, ctx, resource, action, via, Conflict(f"Cannot {action} a resource that is {before}"))
+        return Conflict(f"Cannot {action} a resource that is {before}"), audit.BLOCKED
     if resource.vanished and action != "health_check":
-        raise _refuse(session, ctx, resource, action, via, Conflict("Resource no longer exists at its provider"))
+        return Conflict("Resource no longer exists at its provider"), audit.BLOCKED
+    return None
+
+
+def offered(principal: Principal, resource: Resource,
+            candidates: tuple[str, ...] = ("start", "stop", "reboot")) -> list[str]:
+    """The actions ``principal`` may take on ``resource`` now (what a page shows buttons for)."""
+    return [a for a in candidates if refusal(principal, resource, a) is None]
+
+
+def check(session: Session, ctx: Context, resource: Resource, action: str, via: str) -> None:
+    """Every refusal an action can meet before its provider is called (`refusal`): recorded
+    (history + audit) and raised; an unknown action is refused before anything."""
+    if action not in ALL_ACTIONS:
+        raise BadRequest(f"Unknown action {action!r}; one of: {', '.join(ALL_ACTIONS)}")
+    refused = refusal(ctx.principal, resource, action)
+    if refused is not None:
+        error, result = refused
+        raise _refuse(session, ctx, resource, action, via, error, result)
 
 
 def perform(session: Session, ctx: Context, bus: events.EventBus, box: SecretBox, settings: Settings,

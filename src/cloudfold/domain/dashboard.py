@@ -90,3 +90,22 @@ def stats(session: Session, viewer: Principal) -> Stats:
         cost_by_service=dict(sorted(services.items())),
         regions=sorted(regions.items(), key=lambda x: (-x[1], x[0]))[:20],
         accounts=list(accounts.list_for(session, viewer)), recent=list(recent), at=utcnow())
+
+
+@dataclass(frozen=True)
+class Group:
+    provider: str
+    kind: str
+    status: str
+    count: int
+
+
+def breakdown(session: Session, viewer: Principal) -> list[Group]:
+    """Counts by cloud, kind and state (the web overview), from the same kept counts and
+    visibility rule as `stats`; largest first."""
+    group = (ResourceCount.provider, ResourceCount.kind, ResourceCount.status)
+    rows = session.execute(
+        policy.resource_counts(select(*group, func.sum(ResourceCount.n)).where(ResourceCount.vanished.is_(False)),
+                               viewer).group_by(*group).having(func.sum(ResourceCount.n) > 0)).all()
+    return sorted((Group(p, k, s, int(n)) for p, k, s, n in rows),
+                  key=lambda g: (-g.count, g.provider, g.kind, g.status))

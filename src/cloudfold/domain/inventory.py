@@ -71,11 +71,13 @@ def count(session: Session | Connection, viewer: Principal, f: Filters) -> int:
     return int(session.scalar(_where(stmt, ResourceCount, f)) or 0)
 
 
-def _page_ids(session: Session | Connection, viewer: Principal, f: Filters, skip: int, limit: int) -> list[int]:
-    """The page's ids in id order, chosen first (narrow rows, no join): only those records are
-    then read."""
+def _page_ids(session: Session | Connection, viewer: Principal, f: Filters, skip: int, limit: int,
+              newest_first: bool = False) -> list[int]:
+    """The page's ids in id order (oldest or newest first: the same index, walked either way),
+    chosen first (narrow rows, no join): only those records are then read."""
+    order = Resource.id.desc() if newest_first else Resource.id
     return list(session.scalars(_filtered(session, viewer, f, select(Resource.id), in_id_order=True)
-                                .order_by(Resource.id).offset(skip).limit(limit)))
+                                .order_by(order).offset(skip).limit(limit)))
 
 
 def page(session: Session, viewer: Principal, f: Filters, skip: int = 0, limit: int = 100) -> tuple[list[Resource], int]:
@@ -96,13 +98,15 @@ ITEM_COLUMNS = (Resource.id, Resource.external_id, Resource.name, Resource.kind,
                 Resource.last_synced)
 
 
-def page_rows(engine: Engine, viewer: Principal, f: Filters, skip: int = 0, limit: int = 100) -> tuple[list[Row], int]:
+def page_rows(engine: Engine, viewer: Principal, f: Filters, skip: int = 0, limit: int = 100,
+              newest_first: bool = False) -> tuple[list[Row], int]:
     """`page` as plain rows of `ITEM_COLUMNS` (no ORM objects: most of a page's cost saved),
     read on one connection without a session's unit of work."""
     with engine.connect() as conn:
         total = count(conn, viewer, f)
-        ids = _page_ids(conn, viewer, f, skip, limit)
-        rows = list(conn.execute(select(*ITEM_COLUMNS).where(Resource.id.in_(ids)).order_by(Resource.id))) if ids else []
+        ids = _page_ids(conn, viewer, f, skip, limit, newest_first)
+        order = Resource.id.desc() if newest_first else Resource.id
+        rows = list(conn.execute(select(*ITEM_COLUMNS).where(Resource.id.in_(ids)).order_by(order))) if ids else []
     return rows, total
 
 

@@ -22,10 +22,11 @@ router = APIRouter(tags=["events"])
 Shape = Callable[[dict[str, Any]], list[dict[str, Any]]]  # an event -> what this stream sends for it
 
 
-async def stream(ws: WebSocket, shape: Shape) -> None:
-    """The one event stream: authenticate (`wsauth`), then send each event the caller may hear
-    (`policy.may_hear`) as `shape` words it; answer pings. Every WebSocket face runs this."""
-    conn = await wsauth.open_authenticated(ws)
+async def stream(ws: WebSocket, shape: Shape, credential: str | None = None) -> None:
+    """The one event stream: authenticate (`wsauth`; ``credential`` when the face has it already),
+    then send each event the caller may hear (`policy.may_hear`) as `shape` words it; answer
+    pings. Every WebSocket face runs this."""
+    conn = await wsauth.open_authenticated(ws, credential=credential)
     if conn is None:
         return
     subscription = conn.runtime.events.subscribe()
