@@ -130,3 +130,32 @@ def test_a_retry_after_a_half_made_first_attempt_rolls_it_back_and_makes_one(cli
     assert retry.status_code == 201, retry.text
     assert retry.json()["id"] != first.json()["id"] and objects(client, "instance") == 1
     assert len(engine_containers(engine_socket, "half-i")) == 1
+
+
+def test_a_half_made_container_removed_while_it_is_settled_counts_as_gone(client, member, engine_socket):
+    """Two settle the same half-made record at once (the retry and the reconciler at start):
+    the one whose listing still names a container the other has just removed rolls back too,
+    instead of failing on the engine's 404 (found by the crash suite, seed 1305284197)."""
+    from cloudfold.db.models import Resource
+    from cloudfold.domain.context import SYSTEM
+    from cloudfold.domain.localcloud import core, reconcile
+    from cloudfold.drivers.local import provision
+
+    made = client.post("/instances", json={"name": "raced-i", "image": IMAGE, "command": ["sleep", "300"]},
+                       headers=member.headers)
+    assert made.status_code == 201, made.text
+    rt = client.app.state.runtime
+    with db(client) as s:
+        obj = s.get(CloudObject, made.json()["id"])
+        obj.worker_id = dead_worker(client)
+        s.execute(update(Resource).where(Resource.id == obj.resource_id)
+                  .values(status="creating", external_id=f"{core.PENDING}{obj.id}", manual=True,
+                          meta={core.ANSWERED: False}))
+        s.commit()
+        cloud = core.Cloud(s, SYSTEM, rt.events, rt.secretbox, rt.settings)
+        with core.engine(cloud, obj.resource.account) as driver:
+            stale = [m for m in provision.made_objects(driver) if m.object_id == obj.id]
+            assert [m.kind for m in stale] == ["container"]
+            provision.remove_made(driver, stale[0])  # the other settler was first
+            assert reconcile._settle(cloud, driver, obj, stale) == "rolled back"
+    assert objects(client, "instance") == 0 and engine_containers(engine_socket, "raced-i") == []

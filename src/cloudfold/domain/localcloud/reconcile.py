@@ -36,6 +36,7 @@ from cloudfold.domain import workers
 from cloudfold.domain.context import SYSTEM
 from cloudfold.domain.localcloud import core
 from cloudfold.drivers.base import DriverError
+from cloudfold.drivers.base import NotFound as DriverNotFound
 from cloudfold.drivers.local import provision
 from cloudfold.errors import CloudfoldError
 from cloudfold.jobs.registry import JobContext, job
@@ -82,11 +83,15 @@ def _finish(cloud: core.Cloud, driver, obj: CloudObject, made: list[provision.Ma
         provision.remove_made(driver, extra)
     answered = (obj.resource.meta or {}).get(core.ANSWERED, True)
     if containers:
-        found, state = provision.inspect_container(driver, containers[0].external_id)
-        if answered and (state.get("Running") or not obj.spec.get("start", True)):
+        try:
+            found, state = provision.inspect_container(driver, containers[0].external_id)
+        except DriverNotFound:  # removed meanwhile (a retry or another reconciler settling it): gone
+            found, state = None, None
+        if found is not None and answered and (state.get("Running") or not obj.spec.get("start", True)):
             core.complete(cloud, obj, found, undo=lambda: None)
             return "completed"
-        provision.remove_made(driver, containers[0])  # half-made, or made for an id nobody was given
+        if found is not None:
+            provision.remove_made(driver, containers[0])  # half-made, or made for an id nobody was given
     if answered:
         core.abandon(cloud, obj, ORPHAN)  # its id names this record for good
     else:
