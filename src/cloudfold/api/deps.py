@@ -91,14 +91,12 @@ def credential_of(request: Request) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-async def authenticate(request: Request) -> Principal:
-    """Who is calling, once per request (kept in `request.state`, which the error handler
-    reads too): a 401 without a valid credential, the per-user rate limit otherwise."""
-    principal = getattr(request.state, "principal", None)
-    if principal is not None:
-        return principal
+async def principal_of(request: Request, credential: str | None) -> Principal:
+    """The principal ``credential`` names (401 without a valid one, floods limited per IP),
+    counted against the per-user rate limit and kept in `request.state` (the error handler's
+    actor). The API's credential comes from its headers (`authenticate`); a page's from the
+    session cookie (`web/session.py`)."""
     runtime: Runtime = request.app.state.runtime
-    credential = credential_of(request)
     if not credential:
         await _limit_ip(request, runtime)
         raise Unauthorized("Not authenticated")
@@ -112,6 +110,15 @@ async def authenticate(request: Request) -> Principal:
     request.state.principal = principal
     await _hit(runtime, "default", f"user:{principal.user_id}")
     return principal
+
+
+async def authenticate(request: Request) -> Principal:
+    """Who is calling, once per request (kept in `request.state`, which the error handler
+    reads too): a 401 without a valid credential, the per-user rate limit otherwise."""
+    principal = getattr(request.state, "principal", None)
+    if principal is not None:
+        return principal
+    return await principal_of(request, credential_of(request))
 
 
 # The dependencies that authenticate take the request alone: every dependency FastAPI solves
@@ -137,10 +144,14 @@ def require(scope: str) -> Callable[..., Principal]:
     return dependency
 
 
+async def count_action(runtime: Runtime, principal: Principal) -> None:
+    """Seed 000's limit on machine actions (5/minute by default), per principal: 429 past it."""
+    await _hit(runtime, "actions", f"user:{principal.user_id}")
+
+
 async def actions_limit(request: Request, runtime: Runtime = Depends(get_runtime),
                         principal: Principal = Depends(current_principal)) -> None:
-    """Seed 000's limit on machine actions (5/minute by default), per principal."""
-    await _hit(runtime, "actions", f"user:{principal.user_id}")
+    await count_action(runtime, principal)
 
 
 def context(request: Request, principal: Principal | None = None) -> Context:

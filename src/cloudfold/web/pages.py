@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from cloudfold.api.deps import _hit, context, get_runtime, get_session
+from cloudfold.api.deps import context, count_action, get_runtime, get_session
 from cloudfold.domain import actions, dashboard, inventory
 from cloudfold.domain.context import Principal
 from cloudfold.runtime import Runtime
@@ -71,7 +71,7 @@ def machine(request: Request, resource_id: int, session: Session = Depends(get_s
 async def act(request: Request, resource_id: int, runtime: Runtime = Depends(get_runtime)):
     form = await checked_form(request)
     p: Principal = request.state.ui_principal
-    await _hit(runtime, "actions", f"user:{p.user_id}")  # the API's limit on machine actions, per user
+    await count_action(runtime, p)  # the API's limit on machine actions, per user
 
     def run():
         with runtime.sessions() as session:

@@ -4,10 +4,8 @@ as the API's), and the CSRF check every state-changing page request passes."""
 from __future__ import annotations
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 
-from cloudfold.api.deps import _hit, _limit_ip
-from cloudfold.domain import auth
+from cloudfold.api.deps import principal_of
 from cloudfold.domain.context import Principal
 from cloudfold.errors import Unauthorized
 from cloudfold.runtime import Runtime
@@ -16,24 +14,15 @@ from cloudfold.web import cookies
 from cloudfold.web.render import SignInNeeded
 
 
-def _resolve(runtime: Runtime, token: str) -> Principal:
-    with runtime.sessions() as session:
-        return auth.resolve(session, runtime.jwt_secret, token)
-
-
 async def page_principal(request: Request) -> Principal:
-    """The signed-in user, or `SignInNeeded` (the login page). The cookie holds a JWT only."""
+    """The signed-in user, or `SignInNeeded` (the login page). The cookie holds a JWT only;
+    it is checked, limited and counted as the API's credentials are (`deps.principal_of`)."""
     runtime: Runtime = request.app.state.runtime
     token = cookies.session_token(request)
-    if not token or looks_like_api_key(token):
-        await _limit_ip(request, runtime)
-        raise SignInNeeded()
     try:
-        principal = await run_in_threadpool(_resolve, runtime, token)
+        principal = await principal_of(request, None if token and looks_like_api_key(token) else token)
     except Unauthorized:
-        await _limit_ip(request, runtime)
         raise SignInNeeded() from None
-    await _hit(runtime, "default", f"user:{principal.user_id}")
     request.state.ui_principal = request.state.principal = principal  # .principal: the refusal audit's actor
     request.state.ui_csrf = cookies.csrf_token(runtime.jwt_secret, principal.token_id or "")
     return principal
