@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloudfold import capabilities
 from cloudfold.security.ratelimit import RateLimits
 from cloudfold.datadir import ensure_data_dir, jwt_secret
 from cloudfold.db.engine import make_engine, make_loop_engine, make_session_factory
@@ -47,17 +48,7 @@ class Runtime:
         catalogue.use_file(Path(settings.data_dir) / catalogue.REFRESHED_NAME)  # issue 11: refreshed prices
         engine = make_engine(settings.sqlalchemy_url)
         sessions = make_session_factory(engine)
-        import cloudfold.domain.actions  # noqa: F401  (each import registers its jobs)
-        import cloudfold.domain.alerts  # noqa: F401
-        import cloudfold.domain.costs.sync  # noqa: F401  (issue 11: spending sync)
-        import cloudfold.domain.budgets  # noqa: F401
-        import cloudfold.domain.localcloud.containers  # noqa: F401
-        import cloudfold.domain.localcloud.reconcile  # noqa: F401
-        import cloudfold.domain.metrics.sampler  # noqa: F401
-        import cloudfold.domain.monitors.auto  # noqa: F401
-        import cloudfold.domain.provider_jobs  # noqa: F401
-        import cloudfold.domain.sync  # noqa: F401
-        import cloudfold.jobs.builtin  # noqa: F401
+        capabilities.load()  # each registers its jobs, ownership rules and quotas
 
         queue = InProcessQueue(settings, sessions)
         queue.every("housekeeping", settings.housekeeping_interval_seconds)

@@ -7,12 +7,12 @@ import json
 
 import typer
 
-import cloudfold.domain.alerts.rules  # noqa: F401  (registers the alert_rules quota)
-import cloudfold.domain.monitors.ownership  # noqa: F401  (registers the monitors quota)
-import cloudfold.domain.budgets.rules  # noqa: F401  (registers the budget_rules quota)
+from cloudfold import capabilities
 from cloudfold.domain import quotas, users
 from cloudfold.domain.quotas import limits
 from cloudfold.errors import BadRequest, CloudfoldError
+
+capabilities.load()  # every capability's quota, as the server knows them
 
 app = typer.Typer(help="Show and set per-user quotas.", no_args_is_help=True)
 USER = typer.Option(None, "--user", help="A user's email: their limits and use (default: the defaults).")
