@@ -73,11 +73,10 @@ class KindOut(BaseModel):
     description: str
     params: list[ParamOut]
     targets: list[str] = Field(description="which of resource_id / monitor_id / account_id a rule may name")
-    available: bool = Field(description="the tables it reads exist on this server")
 
     @classmethod
-    def of(cls, sig: signals.Signal, available: bool) -> KindOut:
-        return cls(kind=sig.kind, description=sig.description, targets=list(sig.targets), available=available,
+    def of(cls, sig: signals.Signal) -> KindOut:
+        return cls(kind=sig.kind, description=sig.description, targets=list(sig.targets),
                    params=[ParamOut(name=p.name, min=p.low, max=p.high, default=p.default, integer=p.integer,
                                     description=p.description) for p in sig.params])
 

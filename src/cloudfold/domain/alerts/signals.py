@@ -8,15 +8,14 @@ and answers one observation per target its rule's owner may see: ``ok`` True (go
 observed any more (deleted, vanished) counts as good, so its alert resolves.
 
 Sources read tables only, never a provider: the inventory (`resources`, `accounts`) kept by
-syncs and reads, package A's `monitors` and package B's `metric_samples` (read through
-lightweight table descriptions, so this module does not import their models; a source whose
-table is absent observes nothing).
+syncs and reads, the monitors' last results (`monitors`, seen through the monitors' own
+visibility rule) and the metric history's raw samples (`metric_samples`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,10 +23,17 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cloudfold.db.base import UTCDateTime
-from cloudfold.db.models import Account, AlertRule, Resource, User
+from cloudfold.db.models import (
+    Account,
+    AlertRule,
+    MetricSample,
+    Monitor,
+    Resource,
+    User,
+)
 from cloudfold.domain import policy, users
 from cloudfold.domain.context import Principal
+from cloudfold.domain.monitors import ownership as monitor_ownership
 from cloudfold.errors import BadRequest
 
 MACHINES = ("container", "vm", "instance")
@@ -67,16 +73,14 @@ class Signal:
     targets: tuple[str, ...]  # which of resource_id / monitor_id / account_id a rule may name
     source: Source
     description: str = ""
-    uses: tuple[str, ...] = field(default_factory=tuple)  # tables it reads beyond main's
 
 
 SIGNALS: dict[str, Signal] = {}
 
 
-def signal(kind: str, *params: Param, targets: tuple[str, ...], description: str,
-           uses: tuple[str, ...] = ()) -> Callable[[Source], Source]:
+def signal(kind: str, *params: Param, targets: tuple[str, ...], description: str) -> Callable[[Source], Source]:
     def register(fn: Source) -> Source:
-        SIGNALS[kind] = Signal(kind, params, targets, fn, description, uses)
+        SIGNALS[kind] = Signal(kind, params, targets, fn, description)
         return fn
 
     return register
@@ -176,37 +180,19 @@ def _sync_failing(session: Session, rule: AlertRule, now: datetime, env: dict[st
     return out
 
 
-# -- package A's monitors and package B's metric samples (read by table name) ----------------------
-
-MONITORS = sa.table("monitors", sa.column("id", sa.Integer), sa.column("owner_id", sa.Integer),
-                    sa.column("resource_id", sa.Integer), sa.column("name", sa.String),
-                    sa.column("target", sa.String), sa.column("enabled", sa.Boolean), sa.column("state", sa.String),
-                    sa.column("last_latency_ms", sa.Float), sa.column("cert_expires_at", UTCDateTime))
-SAMPLES = sa.table("metric_samples", sa.column("resource_id", sa.Integer), sa.column("time", UTCDateTime),
-                   sa.column("cpu_percent", sa.Float), sa.column("mem_percent", sa.Float))
-
-
-def has_table(session: Session, name: str) -> bool:
-    return sa.inspect(session.get_bind()).has_table(name)
-
+# -- the monitors' last results and the metric history's samples ---------------------------------
 
 def _visible_ids(viewer: Principal):
     return policy.resources(select(Resource.id), viewer)
 
 
-def _monitors(session: Session, rule: AlertRule, viewer: Principal) -> list[Any]:
-    if not has_table(session, "monitors"):
-        return []
-    m = MONITORS.c
-    stmt = select(MONITORS).where(m.enabled.is_(True))
-    if not (viewer.is_admin):
-        stmt = stmt.where(sa.or_(m.owner_id == viewer.user_id,
-                                 sa.and_(m.owner_id.is_(None), m.resource_id.in_(_visible_ids(viewer)))))
+def _monitors(session: Session, rule: AlertRule, viewer: Principal) -> list[Monitor]:
+    stmt = monitor_ownership.visible(select(Monitor).where(Monitor.enabled.is_(True)), viewer)
     if rule.monitor_id is not None:
-        stmt = stmt.where(m.id == rule.monitor_id)
+        stmt = stmt.where(Monitor.id == rule.monitor_id)
     if rule.resource_id is not None:
-        stmt = stmt.where(m.resource_id == rule.resource_id)
-    return list(session.execute(stmt.order_by(m.id)))
+        stmt = stmt.where(Monitor.resource_id == rule.resource_id)
+    return list(session.scalars(stmt.order_by(Monitor.id)))
 
 
 def _monitor(row: Any, ok: bool | None, detail: str, value: float | None = None) -> Observation:
@@ -214,7 +200,7 @@ def _monitor(row: Any, ok: bool | None, detail: str, value: float | None = None)
                        monitor_id=row.id, resource_id=row.resource_id)
 
 
-@signal("target_down", targets=("monitor_id", "resource_id"), uses=("monitors",),
+@signal("target_down", targets=("monitor_id", "resource_id"),
         description="a monitor's target is down (after the monitor's own retries)")
 def _target_down(session: Session, rule: AlertRule, now: datetime, env: dict[str, Any]) -> list[Observation]:
     return [_monitor(row, None if row.state not in ("up", "down") else row.state == "up",
@@ -222,7 +208,7 @@ def _target_down(session: Session, rule: AlertRule, now: datetime, env: dict[str
 
 
 @signal("latency_above", Param("threshold_ms", 1, 600_000, description="milliseconds"),
-        targets=("monitor_id", "resource_id"), uses=("monitors",),
+        targets=("monitor_id", "resource_id"),
         description="a monitor's last latency is above threshold_ms")
 def _latency(session: Session, rule: AlertRule, now: datetime, env: dict[str, Any]) -> list[Observation]:
     limit = rule.params["threshold_ms"]
@@ -232,7 +218,7 @@ def _latency(session: Session, rule: AlertRule, now: datetime, env: dict[str, An
 
 
 @signal("cert_expiring", Param("days", 1, 365, 14, integer=True, description="days before expiry"),
-        targets=("monitor_id", "resource_id"), uses=("monitors",),
+        targets=("monitor_id", "resource_id"),
         description="a monitored certificate expires within `days`")
 def _cert(session: Session, rule: AlertRule, now: datetime, env: dict[str, Any]) -> list[Observation]:
     out = []
@@ -247,9 +233,7 @@ def _cert(session: Session, rule: AlertRule, now: datetime, env: dict[str, Any])
 
 def _sustained(column: str) -> Source:
     def source(session: Session, rule: AlertRule, now: datetime, env: dict[str, Any]) -> list[Observation]:
-        if not has_table(session, "metric_samples"):
-            return []
-        c = SAMPLES.c
+        c = MetricSample
         value, minutes = getattr(c, column), rule.params["minutes"]
         stmt = (select(c.resource_id, sa.func.min(value), sa.func.avg(value), sa.func.min(c.time))
                 .where(c.time >= now - timedelta(minutes=minutes), value.is_not(None),
@@ -275,8 +259,8 @@ def _sustained(column: str) -> Source:
 
 _MINUTES = Param("minutes", 1, 1440, 5, integer=True, description="for how long")
 signal("cpu_above", Param("threshold", 0, 12800, description="percent; 100 = one core busy"), _MINUTES,
-       targets=("resource_id",), uses=("metric_samples",),
+       targets=("resource_id",),
        description="CPU above threshold % for `minutes`")(_sustained("cpu_percent"))
 signal("memory_above", Param("threshold", 0, 100, description="percent of the memory limit"), _MINUTES,
-       targets=("resource_id",), uses=("metric_samples",),
+       targets=("resource_id",),
        description="memory above threshold % for `minutes`")(_sustained("mem_percent"))
