@@ -34,6 +34,7 @@ from cloudfold.jobs.registry import JobContext, job
 log = logging.getLogger("cloudfold.autoscaling")
 LEASE_SECONDS = 300  # renewed at every step of a round; a dead round's group is free after it
 DELETING = "deleting"
+HELD = "another round holds the group"
 
 
 def lease(session: Session, group_id: str, now: datetime | None = None) -> bool:
@@ -131,7 +132,7 @@ def converge(cloud: core.Cloud, group: AutoscalingGroup, now: datetime | None = 
 def reconcile_group(session: Session, services, group_id: str, now: datetime | None = None) -> dict[str, Any]:
     """One round for one group, unless another round holds it (then that one does the work)."""
     if not lease(session, group_id):
-        return {"skipped": "another round holds the group"}
+        return {"skipped": HELD}
     try:
         group = session.get(AutoscalingGroup, group_id)
         if group is None:
