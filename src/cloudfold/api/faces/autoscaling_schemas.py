@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, Field, create_model, model_validator
+from pydantic.fields import FieldInfo
 
 from cloudfold.api.faces.instances import InstanceIn
 from cloudfold.api.faces.localcloud_common import NAME_PATTERN, Body
@@ -15,9 +16,14 @@ from cloudfold.domain.autoscaling import specs
 from cloudfold.domain.inputs import PlainText
 
 # the instance fields of seed 003 (POST /instances), without the name (`<group>-<n>`) and volumes
+TEMPLATE = {n: f for n, f in InstanceIn.model_fields.items() if n not in ("name", "volumes")}
 LaunchTemplate = create_model(
     "LaunchTemplate", __base__=Body, __doc__="What each instance of the group is launched with (POST /instances' fields)",
-    **{n: (f.annotation, f) for n, f in InstanceIn.model_fields.items() if n not in ("name", "volumes")})
+    **{n: (f.annotation, f) for n, f in TEMPLATE.items()})
+LaunchTemplatePatch = create_model(
+    "LaunchTemplatePatch", __base__=Body, __doc__="Launch template fields to change (new instances use them)",
+    **{n: (f.annotation | None, FieldInfo.merge_field_infos(f, default=None, default_factory=None))
+       for n, f in TEMPLATE.items()})
 FLAT = tuple(n for n in LaunchTemplate.model_fields)
 SIZE = Field(ge=0, le=specs.MAX_SIZE)
 
@@ -89,7 +95,7 @@ class GroupUpdate(_GroupFields):
     """The fields given change; launch_template fields given replace those kept (new instances
     use them)."""
     name: str | None = Field(None, min_length=1, max_length=48, pattern=NAME_PATTERN)
-    launch_template: LaunchTemplate | None = None
+    launch_template: LaunchTemplatePatch | None = None
     min_size: int | None = Field(None, validation_alias=AliasChoices("min_size", "min_instances"), ge=0,
                                  le=specs.MAX_SIZE)
     max_size: int | None = Field(None, validation_alias=AliasChoices("max_size", "max_instances"), ge=1,
