@@ -6,6 +6,7 @@ restarted process counts them right."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from cloudfold.db.base import utcnow
@@ -15,6 +16,7 @@ from cloudfold.domain.autoscaling import activities, lb_link
 from cloudfold.domain.localcloud import core, instances
 from cloudfold.errors import CloudfoldError, Forbidden
 
+log = logging.getLogger("cloudfold.autoscaling")
 GROUP_KEY = "group_id"  # in an instance's spec
 GROUP_LABEL = "cloudfold.group"  # on its container
 HEALTHY = ("running", "creating")
@@ -60,11 +62,14 @@ def launch(cloud: core.Cloud, group: AutoscalingGroup, cause: str) -> bool:
     except core.KeptHalfMade as exc:  # the record is kept (status error): the next round replaces it
         activities.finish(session, cloud.ctx, cloud.bus, group, activity, activities.FAILED, exc.message)
         return False
-    except CloudfoldError as exc:
-        if reserved is not None and reserved.resource.external_id.startswith(core.PENDING):
-            core.discard(cloud, reserved, exc.message)
+    except Exception as exc:  # a refusal (quota: Forbidden), the engine, or a bug: a failed activity, never a crash
+        message = exc.message if isinstance(exc, CloudfoldError) else f"unexpected {type(exc).__name__} (logged)"
+        if not isinstance(exc, CloudfoldError):
+            log.exception("launching an instance of autoscaling group %s failed", group.id)
         session.rollback()
-        message = exc.message if not isinstance(exc, Forbidden) else f"refused: {exc.message}"
+        if reserved is not None and gone.unmade(reserved.resource):
+            core.discard(cloud, reserved, message)
+        message = f"refused: {message}" if isinstance(exc, Forbidden) else message
         activities.finish(session, cloud.ctx, cloud.bus, group, activity, activities.FAILED, message)
         return False
     activities.finish(session, cloud.ctx, cloud.bus, group, activity, activities.SUCCEEDED,
