@@ -94,6 +94,8 @@ def test_update_checks_the_merged_group(client, member):
     shown = r.json()
     assert shown["max_size"] == 5 and shown["launch_template"]["env"] == {"A": "1"}
     assert shown["launch_template"]["image"] == IMAGE and shown["policy"]["cooldown_s"] == 300
+    r = member.client.put(url, json={"launch_template": None, "policy": None}, headers=member.headers)
+    assert r.status_code == 200 and r.json()["policy"] is None and r.json()["launch_template"]["env"] == {"A": "1"}
     assert_error(member.client.put("/autoscaling/groups/nope", json={"max_size": 2}, headers=member.headers),
                  404, "NOT_FOUND")
 

@@ -67,9 +67,10 @@ class _GroupFields(Body):
     def spec(self) -> specs.GroupSpec:
         given = set(self.model_fields_set)
         values = {f: getattr(self, f) for f in given if f != "launch_template"}
-        if "launch_template" in given:
+        given.discard("launch_template")
+        if self.launch_template is not None:  # null: no change
             values["template"] = self.launch_template.model_dump(exclude_unset=True)
-            given = (given - {"launch_template"}) | {"template"}
+            given.add("template")
         if "policy" in given and self.policy is not None:
             values["policy"] = self.policy.model_dump()
         return specs.GroupSpec(**values, given=frozenset(given))
