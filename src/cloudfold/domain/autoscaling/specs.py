@@ -55,7 +55,7 @@ def _number(value: Any) -> bool:
 
 
 def _cron(expression: Any) -> str:
-    if not isinstance(expression, str) or not expression.strip() or len(expression) > 120:
+    if not isinstance(expression, str) or len(expression.split()) != 5 or len(expression) > 120:
         raise BadRequest("a schedule entry's cron is a 5-field cron expression (UTC), e.g. '0 8 * * 1-5'")
     try:
         CronSim(expression, datetime.now(timezone.utc))
