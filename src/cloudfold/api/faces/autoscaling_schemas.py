@@ -117,16 +117,16 @@ class GroupOut(BaseModel):
     id: str
     name: str
     status: str = Field(description="active, or deleting")
-    launch_template: dict[str, Any]
-    min_size: int
-    max_size: int
-    desired_capacity: int
+    launch_template: LaunchTemplate
+    min_size: int = Field(description="The group never has fewer instances (thecloud: min_instances)")
+    max_size: int = Field(description="The group never has more instances (thecloud: max_instances)")
+    desired_capacity: int = Field(description="The number of instances the reconciler keeps (thecloud: desired_count)")
     current_count: int = Field(description="Instances of the group now (being made included)")
     instances: list[Member]
-    load_balancer_id: str | None
-    target_port: int | None
-    policy: dict[str, Any] | None
-    health_check_grace_s: int
+    load_balancer_id: str | None = Field(description="The load balancer the instances are registered with")
+    target_port: int | None = Field(description="The instances' port the load balancer sends to")
+    policy: Policy | None = Field(description="How the desired capacity changes on its own (none: only by PUT)")
+    health_check_grace_s: int = Field(description="Seconds a new instance may fail the load balancer's health check")
     created_at: datetime
     updated_at: datetime
 
