@@ -157,3 +157,24 @@ def test_activities_are_told_to_the_owner_only(client, member, make_account):
         create(other)  # the other member hears their own group's events only
         heard = json.loads(theirs.receive_text())
         assert heard["type"] == "autoscaling.group" and group["id"] not in json.dumps(heard)
+
+
+def test_an_instance_gone_from_the_engine_or_terminated_by_hand_is_replaced(client, member, engine_socket):
+    import docker
+
+    group = create(member, desired_capacity=2)
+    round_(client, group["id"])
+    first, second = running(member, group["id"])
+    engine = docker.DockerClient(base_url=engine_socket, timeout=60)
+    try:
+        [container] = [c for c in containers(engine_socket, group["id"]) if c.labels["cloudfold.id"] == first["id"]]
+        engine.containers.get(container.id).remove(force=True)
+    finally:
+        engine.close()
+    r = member.client.delete(f"/instances/{second['id']}", headers=member.headers)
+    assert r.status_code == 200, r.text
+    out = round_(client, group["id"])
+    assert out["launched"] == 2, out
+    now = running(member, group["id"])
+    assert len(now) == 2 and not {first["id"], second["id"]} & {i["id"] for i in now}
+    assert any("gone from the engine" in a["cause"] for a in activities(member, group["id"]))
