@@ -117,7 +117,8 @@ def converge(cloud: core.Cloud, group: AutoscalingGroup, now: datetime | None = 
                         f"desired capacity {before} -> {change.desired}: {change.cause}")
     missing = min(group.desired_capacity, group.max_size) - len(live)
     for _ in range(max(0, missing)):
-        if not members.launch(cloud, group, f"{len(live)} of {group.desired_capacity} desired instance(s) exist"):
+        have = len(live) + out["launched"]
+        if not members.launch(cloud, group, f"{have} of {group.desired_capacity} desired instance(s) exist"):
             out["failed"] += 1
             break  # a refusal (quota, engine) now holds for the rest of this round too
         out["launched"] += 1
