@@ -7,13 +7,13 @@ import time
 import uuid
 
 import docker
-
-from cloudfold.domain.autoscaling import reconcile
 from engine import IMAGE
 from localcloud_support import LABELS
 
+from cloudfold.domain.autoscaling import reconcile
+
 MINE = [f"{k}={v}" for k, v in LABELS.items()]
-QUIET = dict(autoscaling_interval_seconds=3600, metrics_sample_seconds=3600)  # rounds only when a test asks
+QUIET = {"autoscaling_interval_seconds": 3600, "metrics_sample_seconds": 3600}  # rounds only when a test asks
 
 
 def group_body(**fields) -> dict:

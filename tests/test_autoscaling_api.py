@@ -7,14 +7,14 @@ balancer link is tested once `cloudfold.domain.loadbalancers` exists (issue 13, 
 from __future__ import annotations
 
 import pytest
-
 from autoscaling_support import QUIET, activities, create, get, group_body, round_
-from cloudfold.db.models import AutoscalingActivity, AutoscalingGroup
-from cloudfold.domain.autoscaling import lb_link, reconcile
 from conftest import assert_error
 from engine import IMAGE
 from helpers_api import db
 from localcloud_support import POOL, labelled_local_account, vpc_with_subnet  # noqa: F401  (fixture)
+
+from cloudfold.db.models import AutoscalingActivity, AutoscalingGroup
+from cloudfold.domain.autoscaling import lb_link, reconcile
 
 pytestmark = pytest.mark.database  # the lease is a conditional UPDATE: PostgreSQL too
 

@@ -10,13 +10,13 @@ import json
 from datetime import timedelta
 
 import pytest
-
 from autoscaling_support import QUIET, activities, containers, create, get, kill, round_
-from cloudfold.db.base import utcnow
 from engine import IMAGE
 from helpers_api import audit_page, wait_until
 from localcloud_support import allow, labelled_local_account  # noqa: F401  (fixture)
 from metrics_support import ingest, reading
+
+from cloudfold.db.base import utcnow
 
 pytestmark = pytest.mark.database  # leases and counts are conditional UPDATEs and queries: PostgreSQL too
 

@@ -7,7 +7,13 @@ from fastapi import APIRouter, Depends, Query
 
 from cloudfold.api.deps import get_runtime
 from cloudfold.api.errors import responses
-from cloudfold.api.faces.autoscaling_schemas import ActivityOut, GroupDeleted, GroupIn, GroupOut, GroupUpdate
+from cloudfold.api.faces.autoscaling_schemas import (
+    ActivityOut,
+    GroupDeleted,
+    GroupIn,
+    GroupOut,
+    GroupUpdate,
+)
 from cloudfold.api.faces.localcloud_common import cloud
 from cloudfold.domain import autoscaling
 from cloudfold.domain.autoscaling import activities

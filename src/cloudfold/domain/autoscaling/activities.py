@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.base import utcnow
 from cloudfold.db.models import AutoscalingActivity, AutoscalingGroup
-from cloudfold.domain import audit, events, policy
+from cloudfold.domain import audit, policy
 from cloudfold.domain.context import Context
 
 IN_PROGRESS, SUCCEEDED, FAILED = "in_progress", "succeeded", "failed"

@@ -13,7 +13,14 @@ from sqlalchemy import select
 
 from cloudfold.db.models import AutoscalingGroup
 from cloudfold.domain import audit, policy, quotas
-from cloudfold.domain.autoscaling import activities, lb_link, members, ownership, reconcile, specs
+from cloudfold.domain.autoscaling import (
+    activities,
+    lb_link,
+    members,
+    ownership,
+    reconcile,
+    specs,
+)
 from cloudfold.domain.localcloud import core
 from cloudfold.errors import BadRequest, Conflict, NotFound
 

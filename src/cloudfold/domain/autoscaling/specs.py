@@ -6,7 +6,7 @@ free one: "80" or "0:80"; a fixed host port only in a group of at most one)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from cronsim import CronSim, CronSimError
@@ -58,7 +58,7 @@ def _cron(expression: Any) -> str:
     if not isinstance(expression, str) or len(expression.split()) != 5 or len(expression) > 120:
         raise BadRequest("a schedule entry's cron is a 5-field cron expression (UTC), e.g. '0 8 * * 1-5'")
     try:
-        CronSim(expression, datetime.now(timezone.utc))
+        CronSim(expression, datetime.now(UTC))
     except CronSimError as exc:
         raise BadRequest(f"cron {expression!r} is not a valid cron expression: {exc}") from None
     return expression.strip()
