@@ -74,6 +74,11 @@ OWN = [
     ("delete", "/api/alert-channels/{alert_channel}", None, NOT_YOURS),
     ("get", "/api/alert-deliveries?channel_id={alert_channel}", None, NOT_YOURS),
     *[("get", f"/api/analytics/{{vmid}}/{m}", None, NOT_YOURS) for m in ("cpu", "memory", "network", "disk", "summary")],
+    # issue 13, autoscaling groups
+    ("get", "/autoscaling/groups/{group}", None, NOT_YOURS),
+    ("put", "/autoscaling/groups/{group}", {"max_size": 1}, NOT_YOURS),
+    ("delete", "/autoscaling/groups/{group}", None, NOT_YOURS),
+    ("get", "/autoscaling/groups/{group}/activities", None, NOT_YOURS),
 ]
 
 # (method, path, body, status bob gets) on the shared local account's container and account
@@ -107,6 +112,7 @@ LISTS = [
     # issue 11, the cost core
     "/cost", "/cost/summary", "/cost/breakdown", "/cost/free-tier", "/cost/resource-usage",
     "/billing/costs?group_by=service", "/billing/summary", "/api/budget/spending",
+    "/autoscaling/groups",  # issue 13
 ]
 
 
@@ -150,6 +156,8 @@ def alices_world(client, admin, member, make_container):
     alert_ids, alert_secrets = alices_alerts(client, alice, manual, tag)
     make(alice, "/api/budget/spending", {"amount": 7654.32, "date": str(datetime.now(UTC).date()),
                                          "service": f"alicespend{tag}"})
+    group = make(alice, "/autoscaling/groups", {"name": f"alicegroup{tag}", "min_size": 0, "max_size": 2,
+                                                "launch_template": {"image": IMAGE}})  # issue 13
     task = alice.client.post("/api/resources/sync/local", headers=alice.headers).json()["task_id"]
     wait_task(alice, task)
     sync(admin, "local")
@@ -166,11 +174,11 @@ def alices_world(client, admin, member, make_container):
         "service": f"local:{service}", "task": task, "shared_rid": shared[0]["id"],
         "shared_service": f"local:{shared_project}",
         "local_account_id": next(a["id"] for a in account if a["provider"] == "local"),
-        **alert_ids,
+        "group": group["id"], **alert_ids,
     }
     # what must never reach bob: alice's names, ids and address
     secrets = [alice.email, vpc["name"], vpc["id"], subnet["id"], volume["name"], volume["id"], instance["name"],
                instance["id"], row["name"], manual["name"], f"alicetag{tag}", service, task, "123.45", "7654.32", f"alicespend{tag}",
-               *alert_secrets]
+               group["name"], group["id"], *alert_secrets]
     return ids, secrets
 

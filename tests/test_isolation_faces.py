@@ -20,7 +20,7 @@ def _leaks(text: str, secrets: list[str], asked: str = "") -> list[str]:
 
 def _alices_view(alice, ids: dict) -> list:
     paths = ["/api/resources/{rid}", "/api/resources/{manual}", "/instances/{instance}", "/vpcs/{vpc}",
-             "/subnets/{subnet}", "/volumes/{volume}", "/tasks/{task}"]
+             "/subnets/{subnet}", "/volumes/{volume}", "/tasks/{task}", "/autoscaling/groups/{group}"]
     answers = [alice.client.get(p.format(**ids), headers=alice.headers) for p in paths]
     assert all(r.status_code == 200 for r in answers), [r.text for r in answers if r.status_code != 200]
     return [{k: v for k, v in r.json().items() if k not in ("last_synced", "updated_at", "logs", "progress")}

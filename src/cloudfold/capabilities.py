@@ -9,6 +9,7 @@ import importlib
 MODULES = (
     "cloudfold.domain.actions",
     "cloudfold.domain.alerts",
+    "cloudfold.domain.autoscaling",
     "cloudfold.domain.budgets",
     "cloudfold.domain.costs.sync",
     "cloudfold.domain.localcloud.containers",

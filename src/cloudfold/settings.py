@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     metrics_1h_retention_days: int = Field(365, ge=1)
     metrics_prune_interval_seconds: int = Field(3600, ge=1)
     metrics_event_seconds: float = Field(10.0, ge=0)  # at most one metrics.update per machine this often
+    # issue 13: autoscaling groups (domain/autoscaling/): how often every group is reconciled, and the
+    # window of metric history a target-CPU policy averages over
+    autoscaling_interval_seconds: int = Field(15, ge=1)
+    autoscaling_cpu_window_seconds: int = Field(300, ge=30, le=86400)
     metrics_scrape_token: str | None = None  # a bearer token Prometheus may scrape /metrics with (else admins only)
     # monitors and the probe engine (issue 10, package A: domain/monitors)
     monitor_engine: bool = True  # run the probe loop in this process (it claims due monitors from the database)

@@ -3,6 +3,7 @@
 from cloudfold.db.models.accounts import Account
 from cloudfold.db.models.alerts import Alert, AlertChannel, AlertDelivery, AlertRule, AlertState
 from cloudfold.db.models.audit import AuditEvent
+from cloudfold.db.models.autoscaling import AutoscalingActivity, AutoscalingGroup
 from cloudfold.db.models.cost_syncs import CostSync
 from cloudfold.db.models.budgets import BudgetDecision, BudgetMark, BudgetRule, Lockdown
 from cloudfold.db.models.costs import CostRecord
@@ -34,6 +35,7 @@ __all__ = [
     "SettingValue",
     "ApiKey",
     "AuditEvent",
+    "AutoscalingActivity", "AutoscalingGroup",
     "CostRecord",
     "CostSync",
     "BudgetDecision", "BudgetMark", "BudgetRule", "Lockdown",
