@@ -130,6 +130,13 @@ class Settings(BaseSettings):
     monitor_history_days: int = Field(31, ge=1)  # check history kept (uptime goes up to 30 days)
     monitor_ca_file: Path | None = None  # extra CA certificates (PEM) HTTPS probes trust besides the system's
 
+    # load balancers and the gateway (issue 13: cloudfold.proxy, one HAProxy for all of them)
+    proxy_bin: str = "/usr/sbin/haproxy"  # the HAProxy binary cloudfold starts and supervises
+    lb_bind: str = "127.0.0.1"  # the address load balancer and gateway listeners bind
+    lb_port_range: str = "30000-30999"  # ports given to load balancers that name none ("LOW-HIGH")
+    gateway_port: int = Field(8480, ge=0, le=65535)  # the gateway listener's port (0: no gateway)
+    proxy_supervise_seconds: int = Field(5, ge=1)  # how often the proxy is checked (restarted when dead)
+
     # per-user quotas (domain/quotas): limits over the built-in defaults, e.g. {"vpcs": 3}
     quota_defaults: dict[str, NonNegativeInt] = Field(default_factory=dict)
 
@@ -157,6 +164,16 @@ class Settings(BaseSettings):
                 and 1 <= int(low) <= int(high) <= 65535):
             raise ValueError(f"publish_port_range {value!r} is not LOW-HIGH with 1 <= LOW <= HIGH <= 65535")
         return f"{int(low)}-{int(high)}"
+
+    @field_validator("lb_port_range")
+    @classmethod
+    def _valid_lb_port_range(cls, value: str) -> str:
+        return cls._valid_port_range(value)
+
+    @property
+    def lb_ports(self) -> range:
+        low, _, high = self.lb_port_range.partition("-")
+        return range(int(low), int(high) + 1)
 
     @property
     def publish_ports(self) -> range:
