@@ -11,6 +11,8 @@ MODULES = (
     "cloudfold.domain.alerts",
     "cloudfold.domain.budgets",
     "cloudfold.domain.costs.sync",
+    "cloudfold.domain.loadbalancers.dataplane",  # issue 13: the proxy's supervisor job
+    "cloudfold.domain.loadbalancers.ownership",
     "cloudfold.domain.localcloud.containers",
     "cloudfold.domain.localcloud.reconcile",
     "cloudfold.domain.metrics.sampler",

@@ -56,8 +56,8 @@ class Haproxy:
     def _start(self) -> None:
         for stale in (self.master_socket, self.paths.stats_socket):
             stale.unlink(missing_ok=True)
-        result = subprocess.run([self.binary, "-W", "-D", "-S", f"{self.master_socket},mode,600", "-f", str(self.config),
-                                 "-p", str(self.pid_file)], capture_output=True, text=True, timeout=30)
+        result = self._run("-W", "-D", "-S", f"{self.master_socket},mode,600", "-f", str(self.config),
+                           "-p", str(self.pid_file))
         if result.returncode != 0:
             raise ProxyError(f"haproxy did not start: {result.stderr.strip()[-500:]}")
         self._wait_for(self.paths.stats_socket)
@@ -97,8 +97,14 @@ class Haproxy:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def _run(self, *args: str) -> subprocess.CompletedProcess:
+        try:
+            return subprocess.run([self.binary, *args], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ProxyError(f"could not run {self.binary} ({type(exc).__name__})") from None
+
     def _check(self, path: Path) -> None:
-        result = subprocess.run([self.binary, "-c", "-q", "-f", str(path)], capture_output=True, text=True, timeout=30)
+        result = self._run("-c", "-q", "-f", str(path))
         if result.returncode != 0:
             raise ProxyError(f"haproxy refused the configuration: {result.stderr.strip()[-500:]}")
 
@@ -106,11 +112,13 @@ class Haproxy:
         """Make ``text`` the running configuration. Nothing is done when it is the running one
         already; otherwise it is checked (`haproxy -c`), written atomically, and the running
         master reloads it; a dead proxy is started when ``start`` (there is something to
-        serve). Answers what was done: unchanged, reloaded, started, written."""
+        serve). Answers what was done: idle, unchanged, reloaded, started."""
         with self._locked():
             alive = self.running()
+            if not alive and not start:
+                return "idle"  # nothing to serve and nothing running: nothing to write or check
             current = self.config.read_text() if self.config.exists() else None
-            if current == text and (alive or not start):
+            if current == text and alive:
                 return "unchanged"
             if current != text:
                 candidate = self.config.with_suffix(".new")
@@ -121,10 +129,8 @@ class Haproxy:
                 self._save_state()
                 self._master("reload")
                 return "reloaded"
-            if start:
-                self._start()
-                return "started"
-            return "written"
+            self._start()
+            return "started"
 
     def _save_state(self) -> None:
         """Keep the servers' health across a reload (`load-server-state-from-file`)."""
