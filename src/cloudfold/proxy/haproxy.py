@@ -127,7 +127,7 @@ class Haproxy:
                 os.replace(candidate, self.config)
             if alive:
                 self._save_state()
-                self._master("reload")
+                self._reload()
                 return "reloaded"
             self._start()
             return "started"
@@ -151,6 +151,7 @@ class Haproxy:
                 s.settimeout(timeout)
                 s.connect(str(path))
                 s.sendall(command.encode() + b"\n")
+                s.shutdown(socket.SHUT_WR)  # the master CLI answers and closes only then
                 chunks = []
                 while chunk := s.recv(65536):
                     chunks.append(chunk)
@@ -160,6 +161,36 @@ class Haproxy:
 
     def _master(self, command: str) -> str:
         return self._ask(self.master_socket, command)
+
+    def workers(self) -> set[str]:
+        """The pids of the current workers (`show proc` on the master CLI; old ones not counted)."""
+        pids, section = set(), None
+        for line in self._master("show proc").splitlines():
+            if line.startswith("#"):
+                section = line.strip("# ").strip()
+                continue
+            fields = line.split()
+            if section == "workers" and len(fields) > 1 and fields[1] == "worker":
+                pids.add(fields[0])
+        return pids
+
+    def _reload(self, seconds: float = 15.0) -> None:
+        """`reload` on the master CLI, then wait for a new worker: the master re-executes itself
+        (its socket is away meanwhile) and forks a worker on the new configuration, which takes
+        the listening sockets over; the old workers finish their connections and exit."""
+        before = self.workers()
+        self._master("reload")
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                now = self.workers()
+            except ProxyError:
+                now = set()
+            if now and now != before:
+                self._wait_for(self.paths.stats_socket)
+                return
+            time.sleep(0.02)
+        raise ProxyError("haproxy did not start a worker on the new configuration")
 
     def command(self, command: str) -> str:
         return self._ask(self.paths.stats_socket, command)

@@ -38,7 +38,7 @@ def attach(cloud: Cloud, lb_id: str, instance_id: str, port: int) -> None:
     instance = _instance(cloud, instance_id, port)
     target = cloud.session.get(LbTarget, (lb.id, instance.id))
     if target is None:
-        cloud.session.add(LbTarget(lb_id=lb.id, instance_id=instance.id, port=port))
+        lb.targets.append(LbTarget(lb_id=lb.id, instance_id=instance.id, port=port))
     else:
         target.port = port
     audit.record(cloud.session, cloud.ctx, "load_balancer.target_add", target=f"load_balancer:{lb.id}",
@@ -54,7 +54,7 @@ def detach(cloud: Cloud, lb_id: str, instance_id: str) -> None:
     target = cloud.session.get(LbTarget, (lb.id, instance_id))
     if target is None:
         raise NotFound(f"Instance {instance_id!r} is not a target of this load balancer")
-    cloud.session.delete(target)
+    lb.targets.remove(target)  # delete-orphan: the row goes with it
     audit.record(cloud.session, cloud.ctx, "load_balancer.target_remove", target=f"load_balancer:{lb.id}",
                  detail={"instance_id": instance_id})
     cloud.session.commit()
