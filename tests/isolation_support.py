@@ -13,11 +13,13 @@ member (bob) then tries every face against them. Every later capability adds its
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 
+from cloudfold.proxy import Haproxy
 from engine import IMAGE
 from inventory_support import sync, wait_task
 from localcloud_support import make, vpc_with_subnet
@@ -56,6 +58,14 @@ OWN = [
     ("get", "/subnets/{subnet}", None, NOT_YOURS),
     ("delete", "/subnets/{subnet}", None, NOT_YOURS),
     ("get", "/volumes/{volume}", None, NOT_YOURS),
+    # issue 13: load balancers and gateway routes
+    ("get", "/loadbalancers/{lb}", None, NOT_YOURS),
+    ("put", "/loadbalancers/{lb}", {"name": "bobs"}, NOT_YOURS),
+    ("delete", "/loadbalancers/{lb}", None, NOT_YOURS),
+    ("get", "/loadbalancers/{lb}/targets", None, NOT_YOURS),
+    ("delete", "/loadbalancers/{lb}/targets/{instance}", None, NOT_YOURS),
+    ("get", "/routes/{route}", None, NOT_YOURS),
+    ("delete", "/routes/{route}", None, NOT_YOURS),
     ("delete", "/volumes/{volume}", None, NOT_YOURS),
     ("get", "/services/{service}/health", None, NOT_YOURS),
     ("get", "/services/{service}/containers", None, NOT_YOURS),
@@ -107,6 +117,7 @@ LISTS = [
     # issue 11, the cost core
     "/cost", "/cost/summary", "/cost/breakdown", "/cost/free-tier", "/cost/resource-usage",
     "/billing/costs?group_by=service", "/billing/summary", "/api/budget/spending",
+    "/loadbalancers", "/routes",  # issue 13
 ]
 
 
@@ -133,8 +144,18 @@ def alices_alerts(client, alice, manual: dict, tag: str) -> tuple[dict, list[str
             [rule["name"], channel["name"], f"alicemail{tag}"])
 
 
+def alices_balancer(client, alice, tag: str) -> tuple[dict, list[str]]:
+    """alice's load balancer and the gateway route to it, on ports of this test's own."""
+    settings = client.app.state.runtime.settings
+    low = random.randrange(40000, 48000, 20)
+    settings.lb_port_range, settings.gateway_port = f"{low}-{low + 9}", low + 10
+    lb = make(alice, "/loadbalancers", {"name": f"alicelb{tag}"})
+    route = make(alice, "/routes", {"name": f"aliceroute{tag}", "prefix": f"/alicepath{tag}", "target": lb["id"]})
+    return {"lb": lb["id"], "route": route["id"]}, [lb["name"], lb["id"], route["id"], f"alicepath{tag}"]
+
+
 @pytest.fixture
-def alices_world(client, admin, member, make_container):
+def alices_world(client, admin, member, make_container, tmp_path):
     """alice (= `member`) owns a VPC, subnet, volume, an instance in a service, a hand-tracked
     record with a cost, and a sync task; the shared local account holds a compose container."""
     alice, tag = member, uuid.uuid4().hex[:8]
@@ -148,6 +169,7 @@ def alices_world(client, admin, member, make_container):
     manual = make(alice, "/api/resources", {"name": f"alicemanual{tag}", "resource_type": "vm",
                                              "cost_per_hour": 123.45, "tags": {"owner": f"alicetag{tag}"}})
     alert_ids, alert_secrets = alices_alerts(client, alice, manual, tag)
+    lb_ids, lb_secrets = alices_balancer(client, alice, tag)
     make(alice, "/api/budget/spending", {"amount": 7654.32, "date": str(datetime.now(UTC).date()),
                                          "service": f"alicespend{tag}"})
     task = alice.client.post("/api/resources/sync/local", headers=alice.headers).json()["task_id"]
@@ -166,11 +188,12 @@ def alices_world(client, admin, member, make_container):
         "service": f"local:{service}", "task": task, "shared_rid": shared[0]["id"],
         "shared_service": f"local:{shared_project}",
         "local_account_id": next(a["id"] for a in account if a["provider"] == "local"),
-        **alert_ids,
+        **alert_ids, **lb_ids,
     }
     # what must never reach bob: alice's names, ids and address
     secrets = [alice.email, vpc["name"], vpc["id"], subnet["id"], volume["name"], volume["id"], instance["name"],
                instance["id"], row["name"], manual["name"], f"alicetag{tag}", service, task, "123.45", "7654.32", f"alicespend{tag}",
-               *alert_secrets]
-    return ids, secrets
+               *alert_secrets, *lb_secrets]
+    yield ids, secrets
+    Haproxy(tmp_path / "data" / "proxy", "/usr/sbin/haproxy").stop()  # issue 13: the proxy alice's LB started
 
