@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cloudfold.proxy import Haproxy
 from engine import IMAGE
 from inventory_support import sync, wait_task
+from lb_support import stop_proxy
 from localcloud_support import make, vpc_with_subnet
 
 NOT_YOURS = (404,)
@@ -195,5 +195,5 @@ def alices_world(client, admin, member, make_container, tmp_path):
                instance["id"], row["name"], manual["name"], f"alicetag{tag}", service, task, "123.45", "7654.32", f"alicespend{tag}",
                *alert_secrets, *lb_secrets]
     yield ids, secrets
-    Haproxy(tmp_path / "data" / "proxy", "/usr/sbin/haproxy").stop()  # issue 13: the proxy alice's LB started
+    stop_proxy(client, tmp_path / "data")  # issue 13: the proxy alice's load balancer started
 

@@ -32,12 +32,18 @@ def ports():
     return {"lb_port_range": f"{low}-{low + 9}", "gateway_port": low + 10}
 
 
+def stop_proxy(client, data_dir: Path) -> None:
+    """Stop the app's jobs first (its supervisor would start the proxy again), then the proxy."""
+    client.app.state.runtime.queue.stop()
+    Haproxy(data_dir / "proxy", "/usr/sbin/haproxy").stop()
+
+
 @pytest.fixture
 def client(make_client, engine_socket, ports, tmp_path):
     c = make_client(auto_register_local=True, docker_host=engine_socket, local_vpc_pool=POOL,
                     proxy_supervise_seconds=1, **ports)
     yield c
-    Haproxy(Path(tmp_path) / "data" / "proxy", "/usr/sbin/haproxy").stop()
+    stop_proxy(c, Path(tmp_path) / "data")
 
 
 def web(account, name: str | None = None) -> dict:

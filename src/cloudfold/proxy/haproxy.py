@@ -12,6 +12,7 @@ import fcntl
 import io
 import logging
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -64,14 +65,21 @@ class Haproxy:
         log.info("haproxy started (pid %s)", self.pid())
 
     def stop(self) -> None:
-        """End the master and its workers (tests and `cloudfold` tooling; a server restart keeps it)."""
+        """End the master and its workers (its process group: the master leads one since it
+        daemonised). For tests and tooling; a restart of cloudfold leaves the proxy serving."""
         pid = self.pid()
         if pid is None:
             return
-        os.kill(pid, 15)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
-            time.sleep(0.05)
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(pid, sig)
+            except ProcessLookupError:
+                return
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and self.running():
+                time.sleep(0.05)
+            if not self.running():
+                return
 
     @staticmethod
     def _wait_for(path: Path, seconds: float = 10.0) -> None:
