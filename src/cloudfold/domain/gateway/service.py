@@ -59,6 +59,9 @@ def get(cloud: Cloud, route_id: str) -> GatewayRoute:
 
 def create(cloud: Cloud, name: str, prefix_: str, target: str, *, strip_prefix: bool = False,
            port: int | None = None) -> GatewayRoute:
+    core.local_account(cloud)  # a part of the local cloud: none without its engine (409)
+    if not cloud.settings.gateway_port:
+        raise Conflict("The gateway is off on this server (CLOUDFOLD_GATEWAY_PORT=0)")
     normalised = prefix(prefix_)
     found = resolve.target(cloud, target, port)
     if cloud.session.scalar(select(GatewayRoute.id).where(GatewayRoute.prefix == normalised)) is not None:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloudfold import proxy
 from cloudfold.db.models import CloudObject, GatewayRoute, LbTarget, LoadBalancer, Resource
+from cloudfold.domain import audit
+from cloudfold.domain.context import SYSTEM
 from cloudfold.errors import ServiceUnavailable
 from cloudfold.jobs.registry import JobContext, job
 from cloudfold.settings import Settings
@@ -101,12 +103,18 @@ def apply(session: Session, settings: Settings) -> str:
 
 
 def drop_gone_targets(session: Session) -> int:
-    """Targets whose instance was terminated or vanished leave their load balancer."""
-    gone = (select(CloudObject.id).join(Resource, Resource.id == CloudObject.resource_id)
+    """Targets whose instance was terminated or vanished leave their load balancer (each
+    audited as the system's `load_balancer.target_remove`)."""
+    gone = (select(LbTarget).join(CloudObject, CloudObject.id == LbTarget.instance_id)
+            .join(Resource, Resource.id == CloudObject.resource_id)
             .where((Resource.vanished.is_(True)) | (Resource.status.in_(GONE))))
-    count = session.execute(delete(LbTarget).where(LbTarget.instance_id.in_(gone))).rowcount or 0
+    targets = list(session.scalars(gone))
+    for target in targets:
+        audit.record(session, SYSTEM, "load_balancer.target_remove", target=f"load_balancer:{target.lb_id}",
+                     detail={"instance_id": target.instance_id, "reason": "instance terminated"})
+        session.delete(target)
     session.commit()
-    return count
+    return len(targets)
 
 
 @job("proxy.supervise")

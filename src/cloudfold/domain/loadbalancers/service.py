@@ -100,6 +100,7 @@ def _name_free(cloud: Cloud, name: str, lb_id: str | None = None) -> None:
 
 def create(cloud: Cloud, name: str, *, port: int | None = None, algorithm: str = "round_robin",
            health: dict[str, Any] | None = None, vpc_id: str | None = None) -> LoadBalancer:
+    core.local_account(cloud)  # a part of the local cloud: none without its engine (409)
     fields = {"algorithm": _algorithm(algorithm), "health_check": health_check(health), "vpc_id": _vpc(cloud, vpc_id)}
     _name_free(cloud, name)
     quotas.claim(cloud.session, cloud.settings, cloud.principal, {"load_balancers": 1})
