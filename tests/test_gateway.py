@@ -50,12 +50,17 @@ def test_prefixes_to_instances_and_load_balancers(client, member, ports, engine)
     assert by_url["target_kind"] == "load_balancer" and by_url["target_id"] == balancer["id"]
     inst_url = route(member, "/a/b", f"http://127.0.0.1:{host_port(a)}/", strip_prefix=True)
     assert inst_url["target_kind"] == "instance" and inst_url["target_id"] == a["id"]
+    by_name = route(member, "/by-name", f"http://{a['name']}:8080", strip_prefix=True)  # as seed 003's example
+    assert by_name["target_kind"] == "instance" and by_name["target_id"] == a["id"]
+    lb_name = route(member, "/lb-name", f"http://{balancer['name']}", strip_prefix=True)
+    assert lb_name["target_kind"] == "load_balancer" and lb_name["target_id"] == balancer["id"]
+    assert who(ports, "/by-name/who") == (200, name_a) and who(ports, "/lb-name/who") == (200, name_b)
     assert who(ports, "/via-url/who") == (200, name_b)
     assert who(ports, "/a/b/who") == (200, name_a)
     kept = route(member, "/who", b["id"])  # not stripped: b's own /who
     assert who(ports, "/who") == (200, name_b) and kept["strip_prefix"] is False
     assert [r["prefix"] for r in member.client.get("/routes", headers=member.headers).json()] == [
-        "/", "/shop", "/via-url", "/a/b", "/who"]
+        "/", "/shop", "/via-url", "/a/b", "/by-name", "/lb-name", "/who"]
 
     assert_error(member.client.delete(f"/loadbalancers/{balancer['id']}", headers=member.headers), 409, "CONFLICT")
     r = member.client.delete(f"/routes/{shop['id']}", headers=member.headers)
@@ -95,7 +100,8 @@ def test_conflicts_unknown_targets_quota_and_isolation(client, member, admin, ma
     for target in (mine["id"], balancer["id"], "no-such-id"):
         assert_error(other.client.post("/routes", json={"name": "y", "prefix": "/theirs", "target": target},
                                        headers=other.headers), 404, "NOT_FOUND")
-    for target in (f"http://127.0.0.1:{balancer['port']}", f"http://127.0.0.1:{host_port(mine)}"):
+    for target in (f"http://127.0.0.1:{balancer['port']}", f"http://127.0.0.1:{host_port(mine)}",
+                   f"http://{mine['name']}:8080", f"http://{balancer['name']}"):
         assert_error(other.client.post("/routes", json={"name": "y", "prefix": "/theirs", "target": target},
                                        headers=other.headers), 400, "BAD_REQUEST")  # loopback, not their object
     assert_error(other.client.get(f"/routes/{first['id']}", headers=other.headers), 404, "NOT_FOUND")

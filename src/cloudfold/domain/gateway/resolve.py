@@ -1,6 +1,7 @@
 """What a route's target names. By id: one of the caller's load balancers or instances (an
 instance's port: the one given, else the first it publishes). By URL (`http://host:port`): a
-load balancer's or instance's own address is that object — when it is the caller's; any other
+load balancer's or instance's name (`http://auth-service:8080`, as seed 003's example) or own
+address is that object — when it is the caller's; any other
 URL goes through the egress rule, so a member's route never reaches loopback, private,
 link-local or metadata addresses (other users' objects included) unless `egress_allow` lists
 them. What resolves is stored; the proxy is given only that."""
@@ -55,6 +56,16 @@ def _by_id(cloud: Cloud, target: str, port: int | None) -> Target:
     return _instance(cloud, instance, port)
 
 
+def _own_name(cloud: Cloud, host: str, port: int | None) -> Target | None:
+    """`http://<name>[:port]`, as seed 003's example `http://auth-service:8080`: the caller's
+    load balancer of that name, or instance of that name (its own or engine name) and port."""
+    lb = cloud.session.scalar(visible(select(LoadBalancer).where(LoadBalancer.name == host), cloud.principal))
+    if lb is not None:
+        return Target("load_balancer", lb.id)
+    named = [i for i in core.mine(cloud, "instance") if host in (i.name, i.resource.name) and dataplane.live(i)]
+    return _instance(cloud, named[0], port) if named else None
+
+
 def _own_address(cloud: Cloud, host: str, port: int) -> Target | None:
     """The caller's load balancer or instance listening at host:port, if any."""
     settings = cloud.settings
@@ -73,12 +84,13 @@ def _own_address(cloud: Cloud, host: str, port: int) -> Target | None:
 def _by_url(cloud: Cloud, url: str) -> Target:
     try:
         parts = urlsplit(url)
-        port = parts.port or 80
+        given = parts.port
     except ValueError:
         raise BadRequest("target: malformed URL") from None
     if parts.scheme != "http" or parts.path not in ("", "/") or parts.query or parts.fragment:
         raise BadRequest("target: a URL target is http://host[:port] (no path; the proxy speaks plain HTTP to it)")
-    own = _own_address(cloud, parts.hostname or "", port)
+    port = given or 80
+    own = _own_name(cloud, parts.hostname or "", given) or _own_address(cloud, parts.hostname or "", port)
     if own is not None:
         return own
     trusted = cloud.principal is not None and cloud.principal.is_admin
