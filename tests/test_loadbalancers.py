@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from engine import IMAGE
-from lb_support import attach, client, fetch, lb, ports, states, until, web  # noqa: F401  (fixtures)
-from localcloud_support import labelled_local_account  # noqa: F401  (fixture)
+from lb_support import attach, client, fetch, lb, ports, states, stop_proxy, until, web  # noqa: F401  (fixtures)
+from localcloud_support import POOL, labelled_local_account  # noqa: F401  (fixture)
 from test_localcloud_instances import container
 
 pytestmark = pytest.mark.database
@@ -110,3 +110,25 @@ def test_a_terminated_instance_leaves_its_load_balancer(client, member):
     assert set(states(member, balancer["id"])) == {b["id"]}
     until(all_healthy(member, balancer["id"], 1))
     assert len(hits(balancer["address"], 6)) == 1
+
+
+def test_a_restarted_cloudfold_finds_its_proxy_serving(client, member, make_client, tmp_path, engine_socket, ports):
+    a = web(member)
+    balancer = lb(member)
+    attach(member, balancer["id"], a["id"])
+    until(all_healthy(member, balancer["id"], 1))
+    pid_file = Path(tmp_path) / "data" / "proxy" / "haproxy.pid"
+    before = pid_file.read_text()
+    client.app.state.runtime.queue.stop()  # the first cloudfold's jobs end; the proxy serves on
+    assert fetch_or_none(balancer["address"]) == 200
+    again = make_client(auto_register_local=True, docker_host=engine_socket, local_vpc_pool=POOL,
+                        proxy_supervise_seconds=1, **ports)
+    try:
+        r = again.get(f"/loadbalancers/{balancer['id']}", headers=member.headers)
+        assert r.status_code == 200 and r.json()["targets"][0]["state"] == "healthy"
+        config = (Path(tmp_path) / "data" / "proxy" / "haproxy.cfg").read_text()
+        time.sleep(2.5)  # two supervisor rounds of the new process: nothing to change
+        assert pid_file.read_text() == before and (Path(tmp_path) / "data" / "proxy" / "haproxy.cfg").read_text() == config
+        assert fetch_or_none(balancer["address"]) == 200
+    finally:
+        stop_proxy(again, Path(tmp_path) / "data")

@@ -4,6 +4,7 @@ instances."""
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -108,3 +109,29 @@ def test_viewer_scope_cannot_create(client, make_account):
     viewer = make_account("viewer")
     assert_error(post(viewer, {"name": "x"}), 403, "FORBIDDEN")
     assert viewer.client.get("/loadbalancers", headers=viewer.headers).status_code == 200
+
+
+def _events_until(ws, predicate, limit: int = 50) -> list[dict]:
+    seen = []
+    for _ in range(limit):
+        seen.append(json.loads(ws.receive_text()))
+        if predicate(seen[-1]):
+            return seen
+    raise AssertionError(f"no matching event in {limit}: {seen}")
+
+
+def test_changes_are_told_on_ws_to_their_owner_only(client, member, make_account):
+    alice, bob = member, make_account()
+    with client.websocket_connect(f"/ws?token={bob.key}") as bob_ws, \
+            client.websocket_connect(f"/ws?token={alice.key}") as alice_ws:
+        mine = lb(alice)
+        r = alice.client.put(f"/loadbalancers/{mine['id']}", json={"algorithm": "least_conn"}, headers=alice.headers)
+        assert r.status_code == 200, r.text
+        route = post(alice, {"name": "r", "prefix": "/alice", "target": mine["id"]}, "/routes")
+        assert route.status_code == 201, route.text
+        theirs = lb(bob)
+        heard = _events_until(alice_ws, lambda e: e.get("type") == "gateway_route")
+        assert [(e["type"], e["action"]) for e in heard if e.get("id") == mine["id"]] == [
+            ("load_balancer", "create"), ("load_balancer", "update")]
+        bobs = _events_until(bob_ws, lambda e: e.get("id") == theirs["id"])
+        assert all(mine["id"] not in json.dumps(e) and "/alice" not in json.dumps(e) for e in bobs)
