@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from limits import parse as parse_rate
-from pydantic import Field, NonNegativeInt, field_validator
+from pydantic import Field, NonNegativeInt, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -156,19 +156,14 @@ class Settings(BaseSettings):
             raise ValueError(f"local_vpc_pool {value} is not inside a private range (RFC 1918: {rfc1918.NAMES})")
         return value
 
-    @field_validator("publish_port_range")
+    @field_validator("publish_port_range", "lb_port_range")
     @classmethod
-    def _valid_port_range(cls, value: str) -> str:
+    def _valid_port_range(cls, value: str, info: ValidationInfo) -> str:
         low, sep, high = value.partition("-")
         if not (sep and low.strip().isdigit() and high.strip().isdigit()
                 and 1 <= int(low) <= int(high) <= 65535):
-            raise ValueError(f"publish_port_range {value!r} is not LOW-HIGH with 1 <= LOW <= HIGH <= 65535")
+            raise ValueError(f"{info.field_name} {value!r} is not LOW-HIGH with 1 <= LOW <= HIGH <= 65535")
         return f"{int(low)}-{int(high)}"
-
-    @field_validator("lb_port_range")
-    @classmethod
-    def _valid_lb_port_range(cls, value: str) -> str:
-        return cls._valid_port_range(value)
 
     @property
     def lb_ports(self) -> range:
