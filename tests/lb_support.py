@@ -16,7 +16,7 @@ import pytest
 
 from cloudfold.proxy import Haproxy
 from engine import IMAGE
-from localcloud_support import POOL, make
+from localcloud_support import POOL, free_port, make
 
 SERVE = ["sh", "-c", "hostname > /www/who && exec httpd -f -p 8080 -h /www"]
 FAST = {"interval_s": 1, "timeout_s": 1, "healthy_threshold": 1, "unhealthy_threshold": 1}
@@ -47,8 +47,10 @@ def client(make_client, engine_socket, ports, tmp_path):
 
 
 def web(account, name: str | None = None) -> dict:
+    """An httpd instance on a random free host port of the range (not "0:8080", the first free
+    one: other test sessions on this engine publish ports too)."""
     return make(account, "/instances", {"name": name or f"w-{uuid.uuid4().hex[:6]}", "image": IMAGE,
-                                        "command": SERVE, "ports": ["0:8080"]})
+                                        "command": SERVE, "ports": [f"{free_port()}:8080"]})
 
 
 def lb(account, status: int = 201, **fields) -> dict:
