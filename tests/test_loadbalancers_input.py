@@ -93,6 +93,8 @@ def test_a_second_member_cannot_see_or_use_the_first_ones(client, member, make_a
     assert [x["id"] for x in member.client.get("/loadbalancers", headers=member.headers).json()] == [balancer["id"]]
     r = member.client.get(lb_path, headers=member.headers).json()
     assert r["name"] == balancer["name"] and [t["instance_id"] for t in r["targets"]] == [mine["id"]]
+    again = attach(member, balancer["id"], mine["id"])  # the same target again: nothing changes
+    assert [(t["instance_id"], t["port"]) for t in again["targets"]] == [(mine["id"], 8080)]
 
 
 def test_quota(client, member, admin):

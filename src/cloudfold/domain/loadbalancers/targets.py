@@ -32,11 +32,14 @@ def _instance(cloud: Cloud, instance_id: str, port: int) -> CloudObject:
 
 def attach(cloud: Cloud, lb_id: str, instance_id: str, port: int) -> None:
     """Put one of the caller's instances (its ``port``) behind the load balancer; attaching it
-    again changes its port."""
+    again with another port changes the port, with the same port changes nothing (a
+    reconciler may call it every round)."""
     lb = service.get(cloud, lb_id)
     policy.check(cloud.principal, policy.CHANGE, lb, "Load balancer")
     instance = _instance(cloud, instance_id, port)
     target = cloud.session.get(LbTarget, (lb.id, instance.id))
+    if target is not None and target.port == port:
+        return
     if target is None:
         lb.targets.append(LbTarget(lb_id=lb.id, instance_id=instance.id, port=port))
     else:
