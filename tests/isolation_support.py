@@ -13,6 +13,7 @@ member (bob) then tries every face against them. Every later capability adds its
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import UTC, datetime
 
@@ -20,6 +21,7 @@ import pytest
 
 from engine import IMAGE
 from inventory_support import sync, wait_task
+from lb_support import stop_proxy
 from localcloud_support import make, vpc_with_subnet
 
 NOT_YOURS = (404,)
@@ -56,6 +58,14 @@ OWN = [
     ("get", "/subnets/{subnet}", None, NOT_YOURS),
     ("delete", "/subnets/{subnet}", None, NOT_YOURS),
     ("get", "/volumes/{volume}", None, NOT_YOURS),
+    # issue 13: load balancers and gateway routes
+    ("get", "/loadbalancers/{lb}", None, NOT_YOURS),
+    ("put", "/loadbalancers/{lb}", {"name": "bobs"}, NOT_YOURS),
+    ("delete", "/loadbalancers/{lb}", None, NOT_YOURS),
+    ("get", "/loadbalancers/{lb}/targets", None, NOT_YOURS),
+    ("delete", "/loadbalancers/{lb}/targets/{instance}", None, NOT_YOURS),
+    ("get", "/routes/{route}", None, NOT_YOURS),
+    ("delete", "/routes/{route}", None, NOT_YOURS),
     ("delete", "/volumes/{volume}", None, NOT_YOURS),
     ("get", "/services/{service}/health", None, NOT_YOURS),
     ("get", "/services/{service}/containers", None, NOT_YOURS),
@@ -113,6 +123,7 @@ LISTS = [
     "/cost", "/cost/summary", "/cost/breakdown", "/cost/free-tier", "/cost/resource-usage",
     "/billing/costs?group_by=service", "/billing/summary", "/api/budget/spending",
     "/autoscaling/groups",  # issue 13
+    "/loadbalancers", "/routes",  # issue 13
 ]
 
 
@@ -139,8 +150,18 @@ def alices_alerts(client, alice, manual: dict, tag: str) -> tuple[dict, list[str
             [rule["name"], channel["name"], f"alicemail{tag}"])
 
 
+def alices_balancer(client, alice, tag: str) -> tuple[dict, list[str]]:
+    """alice's load balancer and the gateway route to it, on ports of this test's own."""
+    settings = client.app.state.runtime.settings
+    low = random.randrange(40000, 48000, 20)
+    settings.lb_port_range, settings.gateway_port = f"{low}-{low + 9}", low + 10
+    lb = make(alice, "/loadbalancers", {"name": f"alicelb{tag}"})
+    route = make(alice, "/routes", {"name": f"aliceroute{tag}", "prefix": f"/alicepath{tag}", "target": lb["id"]})
+    return {"lb": lb["id"], "route": route["id"]}, [lb["name"], lb["id"], route["id"], f"alicepath{tag}"]
+
+
 @pytest.fixture
-def alices_world(client, admin, member, make_container):
+def alices_world(client, admin, member, make_container, tmp_path):
     """alice (= `member`) owns a VPC, subnet, volume, an instance in a service, a hand-tracked
     record with a cost, and a sync task; the shared local account holds a compose container."""
     alice, tag = member, uuid.uuid4().hex[:8]
@@ -154,6 +175,7 @@ def alices_world(client, admin, member, make_container):
     manual = make(alice, "/api/resources", {"name": f"alicemanual{tag}", "resource_type": "vm",
                                              "cost_per_hour": 123.45, "tags": {"owner": f"alicetag{tag}"}})
     alert_ids, alert_secrets = alices_alerts(client, alice, manual, tag)
+    lb_ids, lb_secrets = alices_balancer(client, alice, tag)
     make(alice, "/api/budget/spending", {"amount": 7654.32, "date": str(datetime.now(UTC).date()),
                                          "service": f"alicespend{tag}"})
     group = make(alice, "/autoscaling/groups", {"name": f"alicegroup{tag}", "min_size": 0, "max_size": 2,
@@ -174,11 +196,12 @@ def alices_world(client, admin, member, make_container):
         "service": f"local:{service}", "task": task, "shared_rid": shared[0]["id"],
         "shared_service": f"local:{shared_project}",
         "local_account_id": next(a["id"] for a in account if a["provider"] == "local"),
-        "group": group["id"], **alert_ids,
+        "group": group["id"], **alert_ids, **lb_ids,
     }
     # what must never reach bob: alice's names, ids and address
     secrets = [alice.email, vpc["name"], vpc["id"], subnet["id"], volume["name"], volume["id"], instance["name"],
                instance["id"], row["name"], manual["name"], f"alicetag{tag}", service, task, "123.45", "7654.32", f"alicespend{tag}",
-               group["name"], group["id"], *alert_secrets]
-    return ids, secrets
+               group["name"], group["id"], *alert_secrets, *lb_secrets]
+    yield ids, secrets
+    stop_proxy(client, tmp_path / "data")  # issue 13: the proxy alice's load balancer started
 

@@ -14,7 +14,7 @@ from helpers_api import db
 from localcloud_support import POOL, labelled_local_account, vpc_with_subnet  # noqa: F401  (fixture)
 
 from cloudfold.db.models import AutoscalingActivity, AutoscalingGroup
-from cloudfold.domain.autoscaling import lb_link, reconcile
+from cloudfold.domain.autoscaling import reconcile
 
 pytestmark = pytest.mark.database  # the lease is a conditional UPDATE: PostgreSQL too
 
@@ -62,13 +62,6 @@ def test_missing_fields_and_malformed_bodies(client, member):
     r = member.client.post("/autoscaling/groups", content=b"{", headers={**member.headers,
                                                                          "Content-Type": "application/json"})
     assert_error(r, 400, "BAD_REQUEST")
-
-
-@pytest.mark.skipif(lb_link.available(), reason="load balancers exist: the link tests below cover them")
-def test_a_load_balancer_is_refused_until_they_exist(client, member):
-    r = member.client.post("/autoscaling/groups", json=group_body(load_balancer_id="lb-1", target_port=80),
-                           headers=member.headers)
-    assert assert_error(r, 400, "BAD_REQUEST")["message"] == lb_link.UNAVAILABLE
 
 
 def test_thecloud_field_names_and_a_flat_template(client, member):
@@ -159,30 +152,3 @@ def test_a_restarted_process_counts_the_group_from_the_database(client, member, 
     assert get(member, group["id"])["current_count"] == 2
     interrupted = next(a for a in activities(member, group["id"]) if a["cause"] == "before the crash")
     assert interrupted["status"] == "failed" and "interrupted" in interrupted["message"]
-
-
-@pytest.mark.skipif(not lb_link.available(), reason="cloudfold.domain.loadbalancers is not merged yet (issue 13A)")
-class TestLoadBalancerLink:
-    """Wired by the integrator once load balancers exist: a group registers its instances with
-    its load balancer, and a load balancer of another member is a 404."""
-
-    def test_instances_are_registered_and_drained(self, client, member):
-        r = member.client.post("/loadbalancers", json={"name": "web", "port": 0}, headers=member.headers)
-        assert r.status_code == 201, r.text
-        lb = r.json()
-        group = create(member, desired_capacity=2, load_balancer_id=lb["id"], target_port=80,
-                       launch_template={"image": IMAGE, "command": ["httpd", "-f", "-p", "80"]})
-        round_(client, group["id"])
-        targets = member.client.get(f"/loadbalancers/{lb['id']}", headers=member.headers).json()
-        assert {i["id"] for i in get(member, group["id"])["instances"]} <= {
-            t.get("instance_id") for t in targets.get("targets", [])}
-        r = member.client.delete(f"/autoscaling/groups/{group['id']}", headers=member.headers)
-        assert r.status_code == 200 and r.json()["status"] == "deleted"
-
-    def test_another_members_load_balancer_is_refused(self, client, member, make_account):
-        other = make_account()
-        r = other.client.post("/loadbalancers", json={"name": "theirs", "port": 0}, headers=other.headers)
-        assert r.status_code == 201, r.text
-        r = member.client.post("/autoscaling/groups", json=group_body(load_balancer_id=r.json()["id"], target_port=80),
-                               headers=member.headers)
-        assert_error(r, 404, "NOT_FOUND")

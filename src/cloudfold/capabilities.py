@@ -12,6 +12,9 @@ MODULES = (
     "cloudfold.domain.autoscaling",
     "cloudfold.domain.budgets",
     "cloudfold.domain.costs.sync",
+    "cloudfold.domain.gateway.ownership",  # issue 13: gateway routes
+    "cloudfold.domain.loadbalancers.dataplane",  # issue 13: the proxy's supervisor job
+    "cloudfold.domain.loadbalancers.ownership",
     "cloudfold.domain.localcloud.containers",
     "cloudfold.domain.localcloud.reconcile",
     "cloudfold.domain.metrics.sampler",

@@ -64,6 +64,7 @@ class Runtime:
         queue.every("costs.sync_due", settings.schedule_tick_seconds)  # issue 11: spending_sync_interval
         queue.every("budgets.enforce_due", settings.schedule_tick_seconds)  # issue 11: by budget_enforce_interval
         queue.every("autoscaling.reconcile", settings.autoscaling_interval_seconds)  # issue 13: groups
+        queue.every("proxy.supervise", settings.proxy_supervise_seconds)  # issue 13: LBs and gateway on HAProxy
         secretbox = SecretBox.from_settings(settings)
         runtime = cls(
             settings=settings,

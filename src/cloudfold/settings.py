@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from limits import parse as parse_rate
-from pydantic import Field, NonNegativeInt, field_validator
+from pydantic import Field, NonNegativeInt, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -134,6 +134,13 @@ class Settings(BaseSettings):
     monitor_history_days: int = Field(31, ge=1)  # check history kept (uptime goes up to 30 days)
     monitor_ca_file: Path | None = None  # extra CA certificates (PEM) HTTPS probes trust besides the system's
 
+    # load balancers and the gateway (issue 13: cloudfold.proxy, one HAProxy for all of them)
+    proxy_bin: str = "/usr/sbin/haproxy"  # the HAProxy binary cloudfold starts and supervises
+    lb_bind: str = "127.0.0.1"  # the address load balancer and gateway listeners bind
+    lb_port_range: str = "30000-30999"  # ports given to load balancers that name none ("LOW-HIGH")
+    gateway_port: int = Field(8480, ge=0, le=65535)  # the gateway listener's port (0: no gateway)
+    proxy_supervise_seconds: int = Field(5, ge=1)  # how often the proxy is checked (restarted when dead)
+
     # per-user quotas (domain/quotas): limits over the built-in defaults, e.g. {"vpcs": 3}
     quota_defaults: dict[str, NonNegativeInt] = Field(default_factory=dict)
 
@@ -153,14 +160,19 @@ class Settings(BaseSettings):
             raise ValueError(f"local_vpc_pool {value} is not inside a private range (RFC 1918: {rfc1918.NAMES})")
         return value
 
-    @field_validator("publish_port_range")
+    @field_validator("publish_port_range", "lb_port_range")
     @classmethod
-    def _valid_port_range(cls, value: str) -> str:
+    def _valid_port_range(cls, value: str, info: ValidationInfo) -> str:
         low, sep, high = value.partition("-")
         if not (sep and low.strip().isdigit() and high.strip().isdigit()
                 and 1 <= int(low) <= int(high) <= 65535):
-            raise ValueError(f"publish_port_range {value!r} is not LOW-HIGH with 1 <= LOW <= HIGH <= 65535")
+            raise ValueError(f"{info.field_name} {value!r} is not LOW-HIGH with 1 <= LOW <= HIGH <= 65535")
         return f"{int(low)}-{int(high)}"
+
+    @property
+    def lb_ports(self) -> range:
+        low, _, high = self.lb_port_range.partition("-")
+        return range(int(low), int(high) + 1)
 
     @property
     def publish_ports(self) -> range:

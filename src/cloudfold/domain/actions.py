@@ -142,6 +142,10 @@ def perform(session: Session, ctx: Context, bus: events.EventBus, box: SecretBox
     _record(session, ctx, resource, action, audit.SUCCESS, before, resource.status, message, via)
     session.commit()
     bus.publish(events.resource_change(action, resource, via=via))
+    if action == "terminate":  # issue 13: a terminated instance leaves its load balancers at once
+        from cloudfold.domain.loadbalancers import dataplane
+
+        dataplane.instance_gone(session, settings)
     return Outcome(resource, action, before, resource.status, message)
 
 

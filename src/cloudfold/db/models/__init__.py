@@ -10,6 +10,7 @@ from cloudfold.db.models.costs import CostRecord
 from cloudfold.db.models.idempotency import IdempotencyRecord
 from cloudfold.db.models.invitations import Invitation, RevokedToken
 from cloudfold.db.models.localcloud import CloudObject
+from cloudfold.db.models.loadbalancers import GatewayRoute, LbTarget, LoadBalancer  # issue 13
 from cloudfold.db.models.metrics import MetricRollup, MetricSample, MetricSource
 from cloudfold.db.models.monitors import Monitor, MonitorCheck
 from cloudfold.db.models.outbox import OutboxMessage
@@ -24,6 +25,7 @@ __all__ = [
     "Account",
     "Alert", "AlertChannel", "AlertDelivery", "AlertRule", "AlertState",
     "CloudObject",
+    "GatewayRoute", "LbTarget", "LoadBalancer",
     "MetricRollup",
     "MetricSample",
     "MetricSource",

@@ -9,7 +9,7 @@ import cloudfold.db.base
 
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

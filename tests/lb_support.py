@@ -1,0 +1,102 @@
+"""Fixtures for the load balancer and gateway tests: a local-cloud app (localcloud_support)
+whose proxy listens on ports of this test's own (a random LB port range and gateway port),
+checks health every second, and is stopped after the test; busybox httpd instances that
+answer their own hostname at /who."""
+
+from __future__ import annotations
+
+import random
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from cloudfold.proxy import Haproxy
+from engine import IMAGE
+from localcloud_support import POOL, free_port, make
+
+SERVE = ["sh", "-c", "hostname > /www/who && exec httpd -f -p 8080 -h /www"]
+FAST = {"interval_s": 1, "timeout_s": 1, "healthy_threshold": 1, "unhealthy_threshold": 1}
+
+
+def free_block(size: int = 20) -> int:
+    return random.randrange(31000, 39000 - size, size)
+
+
+@pytest.fixture
+def ports():
+    low = free_block()
+    return {"lb_port_range": f"{low}-{low + 9}", "gateway_port": low + 10}
+
+
+def stop_proxy(client, data_dir: Path) -> None:
+    """Stop the app's jobs first (its supervisor would start the proxy again), then the proxy."""
+    client.app.state.runtime.queue.stop()
+    Haproxy(data_dir / "proxy", "/usr/sbin/haproxy").stop()
+
+
+@pytest.fixture
+def client(make_client, engine_socket, ports, tmp_path):
+    c = make_client(auto_register_local=True, docker_host=engine_socket, local_vpc_pool=POOL,
+                    proxy_supervise_seconds=1, **ports)
+    yield c
+    stop_proxy(c, Path(tmp_path) / "data")
+
+
+def web(account, name: str | None = None) -> dict:
+    """An httpd instance on a random free host port of the range (not "0:8080", the first free
+    one: other test sessions on this engine publish ports too)."""
+    return make(account, "/instances", {"name": name or f"w-{uuid.uuid4().hex[:6]}", "image": IMAGE,
+                                        "command": SERVE, "ports": [f"{free_port()}:8080"]})
+
+
+def lb(account, status: int = 201, **fields) -> dict:
+    body = {"name": f"lb-{uuid.uuid4().hex[:6]}", "health_check": FAST, **fields}
+    return make(account, "/loadbalancers", body, status)
+
+
+def attach(account, lb_id: str, instance_id: str, port: int = 8080, status: int = 201) -> dict:
+    return make(account, f"/loadbalancers/{lb_id}/targets", {"instance_id": instance_id, "port": port}, status)
+
+
+def fetch(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def until(predicate, seconds: float = 20.0, step: float = 0.2):
+    deadline = time.monotonic() + seconds
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {seconds}s: {predicate}")
+        time.sleep(step)
+
+
+def states(account, lb_id: str) -> dict[str, str]:
+    r = account.client.get(f"/loadbalancers/{lb_id}", headers=account.headers)
+    assert r.status_code == 200, r.text
+    return {t["instance_id"]: t["state"] for t in r.json()["targets"]}
+
+
+def hits(address: str, n: int) -> Counter:
+    """Who answered ``n`` GETs of ``address/who`` (each instance answers its hostname)."""
+    seen: Counter = Counter()
+    for _ in range(n):
+        status, body = fetch(f"{address}/who")
+        assert status == 200, body
+        seen[body.strip().decode()] += 1
+    return seen
+
+
+def all_healthy(member, lb_id: str, count: int):
+    return lambda: (s := states(member, lb_id)) and len(s) == count and set(s.values()) == {"healthy"}
