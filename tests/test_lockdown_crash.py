@@ -46,7 +46,7 @@ def _wait(predicate, timeout: float, what: str):
 
 def _start_serve(env, tmp_path):
     port = free_port()
-    log = open(tmp_path / "serve-killed.log", "w")
+    log = open(tmp_path / "serve-killed.log", "w")  # noqa: SIM115  (the killed process writes it to its end)
     proc = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
 

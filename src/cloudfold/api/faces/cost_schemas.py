@@ -123,7 +123,7 @@ class OfferOut(BaseModel):
 
 class SizeOut(BaseModel):
     vcpu: int
-    memoryGb: int
+    memoryGb: int | float
     offers: list[OfferOut]
 
 
