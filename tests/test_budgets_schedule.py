@@ -6,14 +6,14 @@ while the protected machine keeps running. No `POST /api/budget/enforce` here.""
 
 from __future__ import annotations
 
-from datetime import datetime
 import time
 import uuid
+from datetime import datetime
 
+import pytest
 from budgets_support import account_id, add_cost, make_rule
 from helpers_api import audit_page
 from inventory_support import find, register, sync
-import pytest
 
 from cloudfold.db.base import utcnow
 
@@ -29,7 +29,7 @@ def _decisions(client, account, rule_id: int) -> list[dict]:
 
 
 def _at(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    return datetime.fromisoformat(text).timestamp()
 
 
 def _wait_for(fetch, timeout: float, what: str):
