@@ -52,11 +52,15 @@ class SizeClass:
 
 
 def comparison() -> list[SizeClass]:
-    """For each vCPU/memory size the catalogue knows, what the cheapest size at least that big
-    costs at each provider; only sizes that two providers or more can offer (a comparison needs
-    two; the catalogue also holds AWS sizes no other provider here matches, to price inventory)."""
+    """For each vCPU/memory shape that two providers or more sell exactly (a comparison needs
+    two; the catalogue also holds AWS sizes, such as 0.5 or 3.75 GB ones, that only price the
+    inventory), what the cheapest size at least that big costs at each provider."""
     sizes = prices()["sizes"]
-    classes = sorted({(s["vcpu"], s["memory_gb"]) for by in sizes.values() for s in by.values()})
+    sellers: dict[tuple, set[str]] = {}
+    for provider, by in sizes.items():
+        for s in by.values():
+            sellers.setdefault((s["vcpu"], s["memory_gb"]), set()).add(provider)
+    classes = sorted(shape for shape, who in sellers.items() if len(who) >= 2)
     out = []
     for vcpu, memory in classes:
         offers = []
@@ -66,6 +70,5 @@ def comparison() -> list[SizeClass]:
             if fits:
                 price, name, region = min(fits)
                 offers.append(Offer(provider, name, region, price))
-        if len(offers) >= 2:
-            out.append(SizeClass(vcpu, memory, offers))
+        out.append(SizeClass(vcpu, memory, offers))
     return out
