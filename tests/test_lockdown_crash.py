@@ -65,6 +65,8 @@ def test_a_lockdown_killed_mid_run_is_settled_and_restorable(tmp_path, env, engi
     machines = [engine.containers.run(IMAGE, ["sleep", "300"], detach=True,
                                        name=f"cf-lockcrash-{i}-{uuid.uuid4().hex[:6]}", labels=LABELS)
                 for i in range(3)]
+    kept = engine.containers.run(IMAGE, ["sleep", "300"], detach=True, name=f"cf-lockcrash-kept-{uuid.uuid4().hex[:6]}",
+                                 labels={**LABELS, "cloudfold.protect": "yes"})
     proc, base = _start_serve(env, tmp_path)
     try:
         r = httpx.post(base + "/api/providers", headers=h, json={
@@ -97,13 +99,15 @@ def test_a_lockdown_killed_mid_run_is_settled_and_restorable(tmp_path, env, engi
         results = {r["name"]: r["result"] for r in lock["results"]}
         assert results[stopped[0]] == "success" and "not_reached" in results.values(), results
         assert "pending" not in results.values()
+        # the first of three stopped; the kill came during the second; the protected one is listed as kept
+        assert sorted(results.values()) == ["not_reached", "not_reached", "protected", "success"], results
         audit = httpx.get(base + "/monitor/audit", headers=h, params={"limit": 100}).json()
         assert "lockdown.interrupted" in {e["action"] for e in audit["events"]}
 
         r = httpx.post(f"{base}/api/orchestrate/lockdown/{lock['id']}/restore", headers=h, timeout=60)
         assert r.status_code == 200 and r.json()["status"] == "restored", r.text
         first = next(c for c in machines if c.name == stopped[0])
-        assert _status(first) == "running"
+        assert _status(first) == "running" and _status(kept) == "running"
         assert httpx.post(f"{base}/api/orchestrate/lockdown/{lock['id']}/restore", headers=h).status_code == 409
 
 

@@ -37,6 +37,10 @@ def _outcome(resource: Resource, result: str, message: str) -> dict[str, Any]:
     return {"resource_id": resource.id, "name": resource.name, "result": result, "message": message}
 
 
+def _kept(machines: list[Resource], protect_label: str) -> list[dict[str, Any]]:
+    return [_outcome(m, "protected", f"kept running: carries {protect_label!r}") for m in machines]
+
+
 def _act(session: Session, ctx: Context, services, resource: Resource, action: str, via: str) -> dict[str, Any]:
     try:
         out = actions.perform(session, ctx, services.events, services.secretbox, services.settings, resource,
@@ -66,7 +70,7 @@ def start(session: Session, ctx: Context, services, wanted: scope.Scope, *, conf
         return Preview(wanted, targets, kept)
     lock = Lockdown(owner_id=p.user_id, scope=wanted.shown(), protect_label=protect_label, reason=reason,
                     status="running", resource_ids=[], created_at=utcnow(), worker_id=workers.PROCESS,
-                    results=[_outcome(m, "pending", "not stopped yet") for m in targets])
+                    results=[*[_outcome(m, "pending", "not stopped yet") for m in targets], *_kept(kept, protect_label)])
     session.add(lock)
     session.flush()
     audit.record(session, ctx, "lockdown.start", target=f"lockdown:{lock.id}",
@@ -74,7 +78,7 @@ def start(session: Session, ctx: Context, services, wanted: scope.Scope, *, conf
                          "reason": reason})
     session.commit()
     results = [_act(session, ctx, services, m, "stop", recovery.via(lock.id)) for m in targets]
-    results += [_outcome(m, "protected", f"kept running: carries {protect_label!r}") for m in kept]
+    results += _kept(kept, protect_label)
     lock = session.get(Lockdown, lock.id)
     lock.results, lock.status, lock.worker_id = results, "done", None
     lock.resource_ids = [r["resource_id"] for r in results if r["result"] == "success"]

@@ -71,7 +71,7 @@ def settle(session: Session, settings: Settings, lock: Lockdown) -> Lockdown:
                                                    Lockdown.worker_id == lock.worker_id)
                             .values(**values, worker_id=None).execution_options(synchronize_session=False)).rowcount
     if taken:
-        audit.record(session, SYSTEM, "lockdown.interrupted", target=f"lockdown:{lock.id}",
+        audit.record(session, SYSTEM, "lockdown.interrupted", target=f"lockdown:{lock.id}", actor="system",
                      detail={"was": was, "status": values["status"], "stopped": values["resource_ids"],
                              "not_reached": [r["resource_id"] for r in values["results"]
                                              if r["result"] == "not_reached"]})
