@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 from budgets_support import account_id, add_cost, make_rule
 from helpers_api import audit_page
-from inventory_support import find, register, sync
+from inventory_support import register
 
 from cloudfold.db.base import utcnow
 
@@ -51,9 +51,14 @@ def test_the_scheduled_run_stops_an_over_budget_machine_after_its_grace(make_cli
     tag = uuid.uuid4().hex
     spender = make_container(labels={"budget-sched": tag})
     keep = make_container(labels={"budget-sched": tag, "cloudfold.protect": "yes"})
-    register(admin, "local", "podman", {"docker_host": engine_socket})
-    sync(admin, "podman")
-    ids = {c.name: find(admin, "podman", c.name)["id"] for c in (spender, keep)}
+    register(admin, "local", "podman", {"docker_host": engine_socket})  # the scheduler syncs it (tick: 1 s)
+
+    def listed():
+        r = client.get("/api/resources", params={"provider_id": "podman", "resource_type": "container", "limit": 1000},
+                       headers=admin.headers)
+        found = {x["name"]: x["id"] for x in r.json() if x["name"] in (spender.name, keep.name)}
+        return found if len(found) == 2 else None
+    ids = _wait_for(listed, 30, "the scheduled inventory sync")
     add_cost(client, 150, day=utcnow().date(), account_id=account_id(client, "podman"), resource_id=ids[spender.name])
 
     rule = make_rule(admin, name="sched", amount=100, scope="tag", tag_key="budget-sched", tag_value=tag,

@@ -75,6 +75,9 @@ def test_a_lockdown_killed_mid_run_is_settled_and_restorable(tmp_path, env, engi
         assert r.status_code == 201, r.text
         task = httpx.post(base + "/api/resources/sync/podman", headers=h).json()["task_id"]
         _wait(lambda: httpx.get(f"{base}/tasks/{task}", headers=h).json()["status"] == "succeeded", 60, "the sync")
+        names = {c.name for c in [*machines, kept]}  # a sync merged into one running answers at once: wait for them
+        _wait(lambda: names <= {x["name"] for x in httpx.get(base + "/api/resources", headers=h, params={
+            "provider_id": "podman", "limit": 1000}).json()}, 60, "the machines in the inventory")
         scope = {"scope": "tag", "tag_key": "cloudfold.test.lockcrash", "tag_value": LABELS["cloudfold.test.lockcrash"]}
         ran = threading.Thread(target=lambda: _quietly(httpx.post, base + "/api/orchestrate/lockdown", headers=h,
                                                        json={**scope, "confirm": "LOCKDOWN"}, timeout=60))
