@@ -9,7 +9,7 @@ import pytest
 from costs_support import cloud_account, machine, principal, record
 from helpers_api import db
 
-from cloudfold.domain.costs import aggregate
+from cloudfold.domain.costs import aggregate, money
 
 pytestmark = pytest.mark.database
 
@@ -121,3 +121,8 @@ def test_projection_scoped_to_a_provider(client, fleet):
     with db(client) as s:
         got = aggregate.projected_month_end(s, me, month=date(2026, 3, 1), now=NOW, provider="local")
     assert got.amount_micros == 258 * M
+
+
+def test_amounts_in_messages_show_cents_or_every_digit_below_a_cent():
+    assert [money.shown(m) for m in (150 * M, 100 * M + 500_000, 1_000, 5_820, 0, 1)] == [
+        "150.00", "100.50", "0.001", "0.00582", "0.00", "0.000001"]
