@@ -3,14 +3,50 @@ database (the state a sync or a user would have left), and the principal of a te
 
 from __future__ import annotations
 
+import json
+import urllib.request
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
-from helpers_api import db, me
+from helpers_api import db, me, wait_for_task
 
 from cloudfold.db.models import Account as CloudAccount
 from cloudfold.db.models import CostRecord, Resource
 from cloudfold.domain.context import Principal
+
+CREDS = {"access_key": "AKIAIOSFODNN7EXAMPLE", "secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+TODAY = datetime.now(UTC).date()
+DAY1, DAY2 = TODAY - timedelta(days=2), TODAY - timedelta(days=1)
+
+
+def seed_ce(url: str) -> None:
+    """Cost Explorer results on a moto server: EC2 and S3 on DAY1 and DAY2 (hours and GB-months too)."""
+    def period(day, ec2, s3):
+        return {"TimePeriod": {"Start": str(day), "End": str(day + timedelta(days=1))}, "Estimated": False,
+                "Total": {}, "Groups": [
+                    {"Keys": ["Amazon Elastic Compute Cloud - Compute"],
+                     "Metrics": {"UnblendedCost": {"Amount": ec2, "Unit": "USD"},
+                                 "UsageQuantity": {"Amount": "24", "Unit": "Hrs"}}},
+                    {"Keys": ["Amazon Simple Storage Service"],
+                     "Metrics": {"UnblendedCost": {"Amount": s3, "Unit": "USD"},
+                                 "UsageQuantity": {"Amount": "3.5", "Unit": "GB-Mo"}}}]}
+
+    body = json.dumps({"results": [{"ResultsByTime": [period(DAY1, "2.4960000000", "0.0810"),
+                                                      period(DAY2, "2.5000000000", "0.0900")],
+                                    "DimensionValueAttributes": []}]}).encode()
+    req = urllib.request.Request(f"{url}/moto-api/static/ce/cost-and-usage-results", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 201
+
+
+def sync_spending(account) -> dict:
+    r = account.client.post("/api/budget/sync-spending", headers=account.headers)
+    assert r.status_code == 202, r.text
+    outer = wait_for_task(account.client, account.headers, r.json()["task_id"], timeout=60)
+    assert outer["status"] == "succeeded", outer
+    return {slug: wait_for_task(account.client, account.headers, tid, timeout=60)
+            for slug, tid in outer["result"]["syncs"].items()}
 
 
 def principal(account) -> Principal:

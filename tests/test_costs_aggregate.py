@@ -9,7 +9,7 @@ import pytest
 from costs_support import cloud_account, machine, principal, record
 from helpers_api import db
 
-from cloudfold.domain.costs import aggregate
+from cloudfold.domain.costs import aggregate, money
 
 pytestmark = pytest.mark.database
 
@@ -90,11 +90,21 @@ def test_projection_run_rate_plus_uncovered_running_machines(client, fleet):
 
 
 def test_projection_of_a_running_machine_without_a_price_is_unpriced(client, fleet):
-    me, _, local = fleet
-    machine(client, local, "local", cost_per_hour=None)
+    me = fleet[0]
+    quiet_aws = cloud_account(client, "aws", me.user_id)  # no records in the last 7 days
+    machine(client, quiet_aws, "aws", cost_per_hour=None)  # a size the catalogue does not know
     with db(client) as s:
         got = aggregate.projected_month_end(s, me, month=date(2026, 3, 1), now=NOW)
     assert got.priced is False and got.amount_micros == (94 + 210) * M
+
+
+def test_projection_prices_a_modelled_machine_by_its_accounts_cost_model(client, fleet):
+    me, _, local = fleet
+    machine(client, local, "local", cost_per_hour=None)  # the engine gives no price: the cost model does
+    with db(client) as s:
+        got = aggregate.projected_month_end(s, me, month=date(2026, 3, 1), now=NOW)
+    # no limits: 1 vCPU × 0.01 + 1 GB × 0.002 = 0.012 $/h × 516 h = 6.192
+    assert got.priced is True and got.amount_micros == (94 + 210) * M + 6_192_000
 
 
 def test_projection_of_a_past_month_is_what_it_spent(client, fleet):
@@ -111,3 +121,8 @@ def test_projection_scoped_to_a_provider(client, fleet):
     with db(client) as s:
         got = aggregate.projected_month_end(s, me, month=date(2026, 3, 1), now=NOW, provider="local")
     assert got.amount_micros == 258 * M
+
+
+def test_amounts_in_messages_show_cents_or_every_digit_below_a_cent():
+    assert [money.shown(m) for m in (150 * M, 100 * M + 500_000, 1_000, 5_820, 0, 1)] == [
+        "150.00", "100.50", "0.001", "0.00582", "0.00", "0.000001"]

@@ -68,8 +68,11 @@ def test_comparison_prices_each_size_at_each_provider(client, member):
     assert body["currency"] == "USD" and body["hoursPerMonth"] == 730
     two_by_four = next(s for s in body["sizes"] if (s["vcpu"], s["memoryGb"]) == (2, 4))
     offers = {o["provider"]: o for o in two_by_four["offers"]}
-    assert offers["aws"]["instanceType"] == "t3.medium" and offers["aws"]["hourly"] == 0.0416
-    assert offers["aws"]["monthly"] == 30.37  # 0.0416 × 730
+    assert offers["aws"]["instanceType"] == "t4g.medium" and offers["aws"]["hourly"] == 0.0336  # cheapest 2×4
+    assert offers["aws"]["monthly"] == 24.53  # 0.0336 × 730
+    # shapes two providers sell; AWS-only ones (0.5 GB, 3.75 GB, 96 vCPUs…) price the inventory only
+    assert [(s["vcpu"], s["memoryGb"]) for s in body["sizes"]] == [(1, 1), (1, 2), (2, 1), (2, 2), (2, 4), (2, 8),
+                                                                    (4, 16)]
     assert set(offers) == {"aws", "gcp", "azure", "oci"}
 
 

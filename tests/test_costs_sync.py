@@ -5,12 +5,18 @@ the local engine's cost model (a container that ran 3 hours costs 3 hours)."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from costs_support import cloud_account, machine
+from costs_support import (
+    CREDS,
+    DAY1,
+    DAY2,
+    cloud_account,
+    machine,
+    seed_ce,
+    sync_spending,
+)
 from helpers_api import db, wait_for_task
 from inventory_support import register
 from moto_server import free_port, moto, moto_url  # noqa: F401  (fixtures)
@@ -20,39 +26,6 @@ from cloudfold.db.models import Account, CostSync, Resource
 from cloudfold.domain.costs import sync as cost_sync
 
 pytestmark = pytest.mark.database
-
-CREDS = {"access_key": "AKIAIOSFODNN7EXAMPLE", "secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
-TODAY = datetime.now(UTC).date()
-DAY1, DAY2 = TODAY - timedelta(days=2), TODAY - timedelta(days=1)
-
-
-def seed_ce(url: str) -> None:
-    def period(day, ec2, s3):
-        return {"TimePeriod": {"Start": str(day), "End": str(day + timedelta(days=1))}, "Estimated": False,
-                "Total": {}, "Groups": [
-                    {"Keys": ["Amazon Elastic Compute Cloud - Compute"],
-                     "Metrics": {"UnblendedCost": {"Amount": ec2, "Unit": "USD"},
-                                 "UsageQuantity": {"Amount": "24", "Unit": "Hrs"}}},
-                    {"Keys": ["Amazon Simple Storage Service"],
-                     "Metrics": {"UnblendedCost": {"Amount": s3, "Unit": "USD"},
-                                 "UsageQuantity": {"Amount": "3.5", "Unit": "GB-Mo"}}}]}
-
-    body = json.dumps({"results": [{"ResultsByTime": [period(DAY1, "2.4960000000", "0.0810"),
-                                                      period(DAY2, "2.5000000000", "0.0900")],
-                                    "DimensionValueAttributes": []}]}).encode()
-    req = urllib.request.Request(f"{url}/moto-api/static/ce/cost-and-usage-results", data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        assert r.status == 201
-
-
-def sync_spending(account) -> dict:
-    r = account.client.post("/api/budget/sync-spending", headers=account.headers)
-    assert r.status_code == 202, r.text
-    outer = wait_for_task(account.client, account.headers, r.json()["task_id"], timeout=60)
-    assert outer["status"] == "succeeded", outer
-    return {slug: wait_for_task(account.client, account.headers, tid, timeout=60)
-            for slug, tid in outer["result"]["syncs"].items()}
 
 
 def spending(account, **params) -> list[dict]:

@@ -91,6 +91,7 @@ class Runtime:
                 ensure_local(session, self.settings)
         self.queue.start()  # takes over from dead processes first (domain/workers.py)
         self.queue.enqueue("localcloud.reconcile")  # then finishes what they left half-made
+        self.queue.enqueue("budgets.settle_lockdowns")  # issue 11: and settles lockdowns they were running
         self.refusals.start()
         if self.settings.monitor_engine and getattr(self, "probe_engine", None) is None:  # issue 10: probes
             from cloudfold.domain.monitors.engine import EngineThread

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cloudfold.domain.costs import catalogue
 from cloudfold.domain.costs.breakdown import Breakdown, Line
@@ -101,9 +101,14 @@ class MachineUseOut(BaseModel):
     hours: float
     cost: float
     priced: bool
-    cpuPercent: float | None
-    memoryMb: float | None
-    diskMb: float | None
+    cpuPercent: float | None = Field(description="average over the period (history), else the latest reading")
+    memoryMb: float | None = Field(description="average over the period (history), else the latest reading")
+    diskMb: float | None = Field(description="disk size, the latest reading")
+    diskReadMb: float | None = Field(None, description="read from disk over the period (history only)")
+    diskWriteMb: float | None = Field(None, description="written to disk over the period (history only)")
+    source: str = Field(description='"history": hours, CPU and memory from the metric history over the period; '
+                                    '"latest": no samples in it, so the latest inventory reading and the hours '
+                                    'of the cost records')
 
 
 class ResourceUsageOut(BaseModel):
@@ -123,7 +128,7 @@ class OfferOut(BaseModel):
 
 class SizeOut(BaseModel):
     vcpu: int
-    memoryGb: int
+    memoryGb: int | float
     offers: list[OfferOut]
 
 
@@ -183,7 +188,8 @@ def resource_usage(currency: str, start: date, end: date, machines: list[Machine
     return ResourceUsageOut(currency=currency, start=start, end=end, machines=[
         MachineUseOut(id=m.resource.id, name=m.resource.name, provider=m.resource.provider, kind=m.resource.kind,
                       status=m.resource.status, hours=m.hours, cost=units(m.cost_micros), priced=m.priced,
-                      cpuPercent=m.cpu_percent, memoryMb=_mb(m.memory_used), diskMb=_mb(m.disk_bytes))
+                      cpuPercent=m.cpu_percent, memoryMb=_mb(m.memory_used), diskMb=_mb(m.disk_bytes),
+                      diskReadMb=_mb(m.disk_read_bytes), diskWriteMb=_mb(m.disk_write_bytes), source=m.source)
         for m in machines])
 
 

@@ -27,14 +27,16 @@ def start_lockdown(body: LockdownIn, request: Request, session: Session = Depend
 
 
 @router.get("/api/orchestrate/lockdown", response_model=list[LockdownOut], summary="Lockdowns, newest first")
-def list_lockdowns(session: Session = Depends(get_session), p: Principal = Depends(require("admin"))):
-    return [LockdownOut.of(x) for x in lockdown.visible(session, p)]
+def list_lockdowns(session: Session = Depends(get_session), runtime: Runtime = Depends(get_runtime),
+                   p: Principal = Depends(require("admin"))):
+    return [LockdownOut.of(x) for x in lockdown.visible(session, runtime.settings, p)]
 
 
 @router.get("/api/orchestrate/lockdown/{lockdown_id}", response_model=LockdownOut, responses=responses(404, 422),
          summary="One lockdown: what it stopped")
-def get_lockdown(lockdown_id: int, session: Session = Depends(get_session), p: Principal = Depends(require("admin"))):
-    return LockdownOut.of(lockdown.get(session, p, lockdown_id))
+def get_lockdown(lockdown_id: int, session: Session = Depends(get_session), runtime: Runtime = Depends(get_runtime),
+                 p: Principal = Depends(require("admin"))):
+    return LockdownOut.of(lockdown.get(session, runtime.settings, p, lockdown_id))
 
 
 @router.post("/api/orchestrate/lockdown/{lockdown_id}/restore", response_model=LockdownOut,

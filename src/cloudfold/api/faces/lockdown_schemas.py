@@ -55,7 +55,8 @@ class PreviewOut(BaseModel):
 class LockdownOut(BaseModel):
     id: int
     dry_run: bool = False
-    status: str = Field(description="done | restoring | restored")
+    status: str = Field(description="running | done | interrupted (its process died mid-run: "
+                        "`stopped` is what it did stop) | restoring | restored")
     scope: dict[str, Any]
     protect_label: str
     reason: str | None

@@ -100,7 +100,9 @@ class Lockdown(Base):
     scope: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     protect_label: Mapped[str] = mapped_column(String(128))
     reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    status: Mapped[str] = mapped_column(String(16))  # done | restored
+    status: Mapped[str] = mapped_column(String(16))  # running | done | interrupted | restoring | restored
+    # the process running it or its restore (domain/workers.py): a dead one's is settled (budgets/recovery.py)
+    worker_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     resource_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

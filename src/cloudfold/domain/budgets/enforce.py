@@ -32,6 +32,7 @@ from cloudfold.domain.budgets import notices, ownership, scope
 from cloudfold.domain.budgets.rules import get, scope_of
 from cloudfold.domain.budgets.status import Status, of as status_of, owner_principal
 from cloudfold.domain.context import SYSTEM, Context, Principal
+from cloudfold.domain.costs import money
 from cloudfold.errors import CloudfoldError
 from cloudfold.jobs.registry import JobContext, job
 
@@ -77,7 +78,7 @@ class _Rule:
 
     def spent_text(self) -> str:
         r = self.rule
-        return (f"{self.st.spent.amount_micros / 1e6:.2f} of {r.amount_micros / 1e6:.2f} {r.currency} "
+        return (f"{money.shown(self.st.spent.amount_micros)} of {money.shown(r.amount_micros)} {r.currency} "
                 f"({self.st.percent}%) in the period from {self.st.period_start}")
 
     def notify_thresholds(self) -> None:

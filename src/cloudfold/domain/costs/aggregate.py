@@ -12,8 +12,10 @@ Scope: what the viewer may see (`policy.cost_records`), one currency (never mixe
 
 A machine is "covered by the rate" when it, or its account, has records in those 7 days (so a
 provider that bills per service, like Cost Explorer, is not counted twice). Hourly prices are
-the inventory's `cost_per_hour` (USD, from the price catalogue); a running machine with no known
-price makes the projection `priced: false`. A past month projects to what it spent; a future
+the inventory's `cost_per_hour` (USD, from the price catalogue), else for a machine of an
+account costed by the model (local engine, Proxmox) its hourly cost under that model
+(`model.hourly_micros`); a running machine with no known price makes the projection
+`priced: false`. A past month projects to what it spent; a future
 month to rate × its days plus running machines for all its hours.
 """
 
@@ -30,6 +32,7 @@ from sqlalchemy.orm import Session
 from cloudfold.db.models import CostRecord, Resource
 from cloudfold.domain import policy
 from cloudfold.domain.context import Principal
+from cloudfold.domain.costs import model
 from cloudfold.domain.costs.money import to_micros
 
 RATE_DAYS = 7
@@ -139,8 +142,10 @@ def projected_month_end(session: Session, viewer: Principal | None, *, month: da
     seconds_left = int((month_end - max(now, datetime.combine(first, time(), UTC))).total_seconds())
     if currency == "USD":  # the inventory's hourly prices are USD
         for machine in _running_not_covered(session, scope, window):
-            if machine.cost_per_hour is None:
+            hourly = to_micros(machine.cost_per_hour) if machine.cost_per_hour is not None else \
+                model.hourly_micros(machine)
+            if hourly is None:
                 priced = False
                 continue
-            amount += to_micros(machine.cost_per_hour) * seconds_left // 3600
+            amount += hourly * seconds_left // 3600
     return Spend(amount, currency, priced, to_date.records)

@@ -1,59 +1,32 @@
-"""Prices and free-tier allowances shipped as package data (`cloudfold/data/prices.json`,
-`free_tier.json`, each with its date and source): instance type → hourly price per provider
-and region, the cost model's default unit prices, and the published free allowances. A price
-not in the catalogue is unknown (`None`), never zero. `cloudfold prices refresh` writes a
-refreshed catalogue to `prices.json` in the data directory, which then wins (`use_file`)."""
+"""The cost core's view of the price catalogue (`cloudfold/pricing.py`, the one price source,
+shared with the drivers): hourly prices in micros, the cost model's unit prices per account,
+and the comparison of sizes across providers. A price not in the catalogue is unknown (`None`),
+never zero."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from cloudfold.domain.costs.money import to_micros
+from cloudfold.pricing import (
+    HOURS_PER_MONTH,
+    REFRESHED_NAME,
+    free_tier,
+    hourly,
+    load,
+    prices,
+    use_file,
+)
 
-HOURS_PER_MONTH = 730
-REFRESHED_NAME = "prices.json"  # in the data directory
-_refreshed: list[Path] = []  # the refreshed catalogue this process reads, when there is one
-
-
-@cache
-def load(name: str) -> dict[str, Any]:
-    return json.loads(resources.files("cloudfold.data").joinpath(name).read_text())
-
-
-@cache
-def _read(path: Path, mtime: float) -> dict[str, Any]:
-    return json.loads(path.read_text())
-
-
-def use_file(path: Path | None) -> None:
-    """Read prices from ``path`` when it exists (a refreshed catalogue), else the shipped one."""
-    _refreshed[:] = [path] if path is not None else []
-
-
-def prices() -> dict[str, Any]:
-    for path in _refreshed:
-        if path.is_file():
-            return _read(path, path.stat().st_mtime)
-    return load("prices.json")
-
-
-def free_tier() -> dict[str, Any]:
-    return load("free_tier.json")
+__all__ = ["HOURS_PER_MONTH", "REFRESHED_NAME", "comparison", "free_tier", "hourly_micros", "load", "model_prices",
+           "prices", "use_file"]
 
 
 def hourly_micros(provider: str, instance_type: str | None, region: str | None = None) -> int | None:
     """The hourly price of a size in a region (else the first region listed), or None: unknown."""
-    size = prices()["sizes"].get(provider, {}).get(instance_type or "")
-    if size is None:
-        return None
-    by_region = size["hourly"]
-    price = by_region.get(region or "") or next(iter(by_region.values()))
-    return to_micros(price)
+    price = hourly(provider, instance_type, region)
+    return None if price is None else to_micros(price)
 
 
 def model_prices(config: dict[str, Any] | None) -> dict[str, int]:
@@ -79,10 +52,15 @@ class SizeClass:
 
 
 def comparison() -> list[SizeClass]:
-    """For each vCPU/memory size the catalogue knows, what the cheapest size at least that big
-    costs at each provider."""
+    """For each vCPU/memory shape that two providers or more sell exactly (a comparison needs
+    two; the catalogue also holds AWS sizes, such as 0.5 or 3.75 GB ones, that only price the
+    inventory), what the cheapest size at least that big costs at each provider."""
     sizes = prices()["sizes"]
-    classes = sorted({(s["vcpu"], s["memory_gb"]) for by in sizes.values() for s in by.values()})
+    sellers: dict[tuple, set[str]] = {}
+    for provider, by in sizes.items():
+        for s in by.values():
+            sellers.setdefault((s["vcpu"], s["memory_gb"]), set()).add(provider)
+    classes = sorted(shape for shape, who in sellers.items() if len(who) >= 2)
     out = []
     for vcpu, memory in classes:
         offers = []

@@ -21,7 +21,10 @@ from sqlalchemy.orm import Session
 
 from cloudfold.db.models import MetricSample, Resource
 from cloudfold.domain import usage
+from cloudfold.domain.costs import catalogue
 from cloudfold.domain.costs.catalogue import HOURS_PER_MONTH
+from cloudfold.drivers import registry
+from cloudfold.drivers.base import DriverNotImplemented
 
 DEFAULT_VCPU = 1.0
 DEFAULT_MEMORY_GB = 1.0
@@ -39,9 +42,28 @@ class MachineDay:
     disk_gb: float
 
     def cost_micros(self, unit: dict[str, int]) -> int:
-        per_hour = (self.vcpu * unit["vcpu_hour"] + self.memory_gb * unit["memory_gb_hour"]
-                    + self.disk_gb * unit["disk_gb_month"] / HOURS_PER_MONTH)
-        return round(per_hour * self.hours)
+        return round(_per_hour(self.vcpu, self.memory_gb, self.disk_gb, unit) * self.hours)
+
+
+def _per_hour(vcpu: float, memory_gb: float, disk_gb: float, unit: dict[str, int]) -> float:
+    return vcpu * unit["vcpu_hour"] + memory_gb * unit["memory_gb_hour"] + disk_gb * unit["disk_gb_month"] / HOURS_PER_MONTH
+
+
+def modelled(provider_type: str) -> bool:
+    """Whether an account of this type is costed by the model (its driver has no billing API)."""
+    try:
+        return not registry.driver_class(provider_type).supports("costs")
+    except (KeyError, DriverNotImplemented):  # unknown, or its SDK is not installed
+        return False
+
+
+def hourly_micros(row: Resource) -> int | None:
+    """What a running machine costs an hour now under its account's cost model (None: its
+    account is not modelled): the month-end projection's price for a machine without one."""
+    account = row.account
+    if account is None or row.kind not in MACHINE_KINDS or not modelled(account.provider_type):
+        return None
+    return round(_per_hour(*size(row), catalogue.model_prices(account.config)))
 
 
 def size(row: Resource) -> tuple[float, float, float]:

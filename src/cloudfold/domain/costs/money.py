@@ -33,3 +33,11 @@ def to_micros(amount: str | float | Decimal) -> int:
 def units(micros: int, places: int = 2) -> float:
     """Millionths → currency units for an answer, rounded half-even to ``places``."""
     return float((Decimal(micros) / MICROS).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
+
+
+def shown(micros: int) -> str:
+    """Millionths as text for a message: cents, or every digit when there is less than a cent
+    to show (0.001 is not written 0.00)."""
+    exact = Decimal(micros) / MICROS
+    text = f"{exact:.6f}".rstrip("0")
+    return f"{exact:.2f}" if len(text.split(".")[1]) <= 2 else text

@@ -31,7 +31,6 @@ from cloudfold.domain import sync as inventory_sync
 from cloudfold.domain.context import Context
 from cloudfold.domain.costs import catalogue, model
 from cloudfold.domain.costs.money import to_micros
-from cloudfold.drivers import registry
 from cloudfold.drivers.base import CostLine, DriverError
 from cloudfold.jobs.registry import JobContext, job
 
@@ -142,7 +141,7 @@ def run(ctx: JobContext, account_id: int, now: datetime | None = None) -> dict[s
     now = now or datetime.now(UTC)
     with ctx.sessions() as session:
         account = session.get(Account, account_id)
-        if registry.driver_class(account.provider_type).supports("costs"):
+        if not model.modelled(account.provider_type):
             with accounts.driver(account, ctx.services.secretbox, ctx.settings) as driver:
                 lines = driver.costs(now.date() - timedelta(days=SYNC_DAYS), now.date() + timedelta(days=1))
             rows, source = _synced(account, lines, now), "sync"

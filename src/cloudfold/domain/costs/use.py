@@ -3,7 +3,11 @@ hours, CPU, memory and disk with their cost (`/cost/resource-usage`).
 
 Quantities come from the records' `detail`: `hours` (compute hours: the cost model's hours a
 machine ran; Cost Explorer's usage quantity of a compute service), `gb_month` (storage) and
-`egress_gb`; CPU, memory and disk now from what the inventory keeps (`domain/usage`)."""
+`egress_gb`. Per machine, hours, CPU and memory are the metric history's over the period
+(`domain/metrics/period.py`: hours with samples, averages, disk bytes read and written;
+`source` "history") where it has samples, else the records' hours and the latest reading the
+inventory keeps (`domain/usage`; `source` "latest"). Disk size is always the latest reading
+(the history keeps disk I/O, not size)."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from cloudfold.domain import policy, usage
 from cloudfold.domain.context import Principal
 from cloudfold.domain.costs import aggregate, catalogue
 from cloudfold.domain.costs.periods import Period
+from cloudfold.domain.metrics import period as history
 
 METRICS = {"compute_hours": "hours", "storage_gb": "gb_month", "egress_gb": "egress_gb"}
 WARN_PERCENT = 80
@@ -89,6 +94,17 @@ class MachineUse:
     cpu_percent: float | None
     memory_used: int | None
     disk_bytes: int | None
+    source: str  # history | latest
+    disk_read_bytes: int | None = None  # from the history only
+    disk_write_bytes: int | None = None
+
+
+def _measured(row: Resource, recorded_hours: float, seen: history.PeriodUse | None) -> dict:
+    if seen is None:
+        return {"hours": round(recorded_hours, 3), "cpu_percent": usage.cpu_percent(row),
+                "memory_used": usage.memory_used(row), "source": "latest"}
+    return {"hours": float(seen.hours), "cpu_percent": seen.cpu_percent, "memory_used": seen.memory_bytes,
+            "source": "history", "disk_read_bytes": seen.disk_read_bytes, "disk_write_bytes": seen.disk_write_bytes}
 
 
 def machines(session: Session, viewer: Principal | None, period: Period, currency: str = "USD") -> list[MachineUse]:
@@ -99,11 +115,13 @@ def machines(session: Session, viewer: Principal | None, period: Period, currenc
                                                           end=period.end, currency=currency,
                                                           resource_ids=[r.id for r in rows])}
     used = _quantities(session, viewer, period)
+    seen = history.use(session, [r.id for r in rows], period.start, period.end)
     out = []
     for row in rows:
         s = spend.get(row.id)
         size = usage.sizes(row)
-        out.append(MachineUse(row, round(used.get(-row.id, {}).get("hours", 0.0), 3), s.amount_micros if s else 0,
-                              s.priced if s else row.cost_per_hour is not None, usage.cpu_percent(row),
-                              usage.memory_used(row), size.get("rootfs") or size.get("rw")))
+        out.append(MachineUse(row, cost_micros=s.amount_micros if s else 0,
+                              priced=s.priced if s else row.cost_per_hour is not None,
+                              disk_bytes=size.get("rootfs") or size.get("rw"),
+                              **_measured(row, used.get(-row.id, {}).get("hours", 0.0), seen.get(row.id))))
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cloudfold.drivers.aws import prices
+from cloudfold import pricing
 from cloudfold.drivers.aws.common import chunks, display_name, iso, tag_dict, utc
 from cloudfold.drivers.aws.status import instance_status, network_status, volume_status
 from cloudfold.drivers.base import Discovered
@@ -13,12 +13,29 @@ from cloudfold.drivers.base import Discovered
 FILTER_VALUES = 200  # AWS accepts at most 200 values per filter
 
 
+# instance states in which compute is billed
+BILLED_STATES = {"pending", "running", "stopping"}
+
+
+# -- pricing (the one catalogue: cloudfold/pricing.py) ------------------------------
+def _hourly(price) -> float | None:
+    return None if price is None else round(float(price), 6)
+
+
+def instance_cost(instance_type: str | None, status: str, region: str | None = None) -> float | None:
+    """Hourly cost now: the catalogue's price in the region while billed, 0.0 when stopped, None when unknown."""
+    price = _hourly(pricing.hourly("aws", instance_type, region))
+    if price is None:
+        return None
+    return price if status in BILLED_STATES else 0.0
+
+
 # -- mapping -----------------------------------------------------------------------
 def instance(raw: dict[str, Any], region: str) -> Discovered:
     tags = tag_dict(raw.get("Tags"))
     status = instance_status(raw.get("State", {}).get("Name"))
     instance_type = raw.get("InstanceType")
-    cost = prices.instance_cost(instance_type, status)
+    cost = instance_cost(instance_type, status, region)
     metadata = {
         "instance_type": instance_type,
         "public_ip": raw.get("PublicIpAddress"),
@@ -84,7 +101,7 @@ def subnet(raw: dict[str, Any], region: str) -> Discovered:
 def volume(raw: dict[str, Any], region: str) -> Discovered:
     tags = tag_dict(raw.get("Tags"))
     size, volume_type = raw.get("Size"), raw.get("VolumeType")
-    cost = prices.volume_cost(volume_type, size)
+    cost = _hourly(pricing.volume_hourly("aws", volume_type, size))
     metadata = {
         "size_gb": size,
         "volume_type": volume_type,
