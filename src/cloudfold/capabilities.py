@@ -10,6 +10,7 @@ MODULES = (
     "cloudfold.domain.actions",
     "cloudfold.domain.alerts",
     "cloudfold.domain.budgets",
+    "cloudfold.domain.caches",
     "cloudfold.domain.costs.sync",
     "cloudfold.domain.localcloud.containers",
     "cloudfold.domain.localcloud.reconcile",

@@ -48,6 +48,7 @@ from cloudfold.api.faces import (
 from cloudfold.api.faces import analytics, monitor_usage, prometheus, ws_proxicloud  # issue 10: metrics
 from cloudfold.api.faces import billing, cost, spending  # issue 11: the cost core
 from cloudfold.api.faces import budgets, lockdown  # issue 11: budgets and lockdown
+from cloudfold.api.faces import caches  # issue 13: caches
 from cloudfold.api.middleware.body_limit import BodyLimitMiddleware
 from cloudfold.api.middleware.idempotency import IdempotencyMiddleware
 from cloudfold.runtime import Runtime
@@ -64,6 +65,7 @@ ROUTERS += [analytics, monitor_usage, prometheus, ws_proxicloud]  # issue 10: me
 ROUTERS += [monitors, monitor_checks, domains]  # issue 10: monitors
 ROUTERS += [billing, cost, spending]  # issue 11: the cost core
 ROUTERS += [budgets, lockdown]  # issue 11: budgets and lockdown
+ROUTERS += [caches]  # issue 13: caches (Redis)
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""
