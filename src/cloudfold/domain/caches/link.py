@@ -58,7 +58,7 @@ def connected(settings: Settings, trusted: bool, where: Endpoint, password: str)
     refused)."""
     approved = egress.check_host(where.host, where.port, trusted=trusted, settings=settings, what="cache endpoint")
     client = redis.Redis(host=where.host, port=where.port, password=password, socket_timeout=TIMEOUT,
-                         socket_connect_timeout=TIMEOUT, retry_on_timeout=False)
+                         socket_connect_timeout=TIMEOUT)
     try:
         with egress.guard(settings, trusted, [approved]):
             yield client
