@@ -231,8 +231,8 @@ def test_no_image_is_a_clear_error_and_leaves_nothing(client, member, engine, mo
 def test_a_redis_that_does_not_start_leaves_nothing(client, member, engine, monkeypatch):
     monkeypatch.setattr(client.app.state.runtime.settings, "cache_image", IMAGE)  # busybox: no redis-server in it
     r = member.client.post("/caches", json={"name": "x", "memory_mb": 64}, headers=member.headers)
-    assert r.status_code in (400, 502), r.text
-    assert r.json()["success"] is False and r.json()["message"]
+    body = assert_error(r, 502, "UPSTREAM_ERROR")
+    assert "Redis could not be started" in body["message"] and "cloudfold images build" in body["message"]
     assert containers(engine) == [] and cache_rows(client) == []
     with client.app.state.runtime.sessions() as session:
         assert session.scalars(select(CacheSecret)).all() == []

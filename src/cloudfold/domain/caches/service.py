@@ -45,6 +45,10 @@ ENGINE, VERSION = "redis", "7"
 LOG_TAIL = 5  # lines of a failed Redis's output put in the error
 
 
+class NotStarted(UpstreamError):
+    """The cache's Redis did not start: the container would not start, or Redis never answered."""
+
+
 def headroom_mb(memory_mb: int) -> int:
     """Container memory beyond maxmemory: 32 MB or a quarter of memory_mb, whichever is more."""
     return max(32, memory_mb // 4)
@@ -131,11 +135,18 @@ def create(cloud: Cloud, name: str, memory_mb: int, persistence: bool = False, v
             link.wait_ready(settings, _trusted(cloud, account), where, password,
                             running=lambda: _running(cloud, account, found.external_id))
         except CloudfoldError:
-            raise UpstreamError(f"Redis did not start in the cache's container: {_tail(cloud, account, found.external_id)}") from None
+            raise NotStarted("Redis did not start in the cache's container (nothing was kept): "
+                             f"{_tail(cloud, account, found.external_id)}") from None
         # stored by the record's commit (instances.build), so a made cache always has its password
         cloud.session.add(CacheSecret(cache_id=object_id, password_sealed=cloud.box.seal({"password": password})))
 
-    obj = instances.launch_container(cloud, launch, KIND, "POST /caches", ready=ready)
+    try:
+        obj = instances.launch_container(cloud, launch, KIND, "POST /caches", ready=ready)
+    except NotStarted:
+        raise
+    except UpstreamError as exc:  # the engine would not start the container: say what was asked
+        raise NotStarted(f"Redis could not be started from the image {settings.cache_image!r} (nothing was kept): "
+                         f"{exc.message}. Rebuild the image with `cloudfold images build`") from None
     return _view(cloud, obj, password=password)
 
 
