@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from caches_support import build_redis_image
 from engine import IMAGE
 from inventory_support import sync, wait_task
 from localcloud_support import make, vpc_with_subnet
@@ -74,6 +75,10 @@ OWN = [
     ("delete", "/api/alert-channels/{alert_channel}", None, NOT_YOURS),
     ("get", "/api/alert-deliveries?channel_id={alert_channel}", None, NOT_YOURS),
     *[("get", f"/api/analytics/{{vmid}}/{m}", None, NOT_YOURS) for m in ("cpu", "memory", "network", "disk", "summary")],
+    # issue 13, caches
+    ("get", "/caches/{cache}", None, NOT_YOURS),
+    ("post", "/caches/{cache}/rotate-password", None, NOT_YOURS),
+    ("delete", "/caches/{cache}", None, NOT_YOURS),
 ]
 
 # (method, path, body, status bob gets) on the shared local account's container and account
@@ -107,6 +112,7 @@ LISTS = [
     # issue 11, the cost core
     "/cost", "/cost/summary", "/cost/breakdown", "/cost/free-tier", "/cost/resource-usage",
     "/billing/costs?group_by=service", "/billing/summary", "/api/budget/spending",
+    "/caches",  # issue 13
 ]
 
 
@@ -134,7 +140,7 @@ def alices_alerts(client, alice, manual: dict, tag: str) -> tuple[dict, list[str
 
 
 @pytest.fixture
-def alices_world(client, admin, member, make_container):
+def alices_world(client, admin, member, make_container, engine_socket):
     """alice (= `member`) owns a VPC, subnet, volume, an instance in a service, a hand-tracked
     record with a cost, and a sync task; the shared local account holds a compose container."""
     alice, tag = member, uuid.uuid4().hex[:8]
@@ -148,6 +154,8 @@ def alices_world(client, admin, member, make_container):
     manual = make(alice, "/api/resources", {"name": f"alicemanual{tag}", "resource_type": "vm",
                                              "cost_per_hour": 123.45, "tags": {"owner": f"alicetag{tag}"}})
     alert_ids, alert_secrets = alices_alerts(client, alice, manual, tag)
+    build_redis_image(engine_socket)
+    cache = make(alice, "/caches", {"name": f"alicecache{tag}", "memory_mb": 16})
     make(alice, "/api/budget/spending", {"amount": 7654.32, "date": str(datetime.now(UTC).date()),
                                          "service": f"alicespend{tag}"})
     task = alice.client.post("/api/resources/sync/local", headers=alice.headers).json()["task_id"]
@@ -166,11 +174,11 @@ def alices_world(client, admin, member, make_container):
         "service": f"local:{service}", "task": task, "shared_rid": shared[0]["id"],
         "shared_service": f"local:{shared_project}",
         "local_account_id": next(a["id"] for a in account if a["provider"] == "local"),
-        **alert_ids,
+        **alert_ids, "cache": cache["id"],
     }
     # what must never reach bob: alice's names, ids and address
     secrets = [alice.email, vpc["name"], vpc["id"], subnet["id"], volume["name"], volume["id"], instance["name"],
                instance["id"], row["name"], manual["name"], f"alicetag{tag}", service, task, "123.45", "7654.32", f"alicespend{tag}",
-               *alert_secrets]
+               *alert_secrets, cache["name"], cache["id"], cache["password"]]
     return ids, secrets
 
