@@ -5,6 +5,7 @@ cannot start (no image, a container without Redis) leaving nothing behind."""
 
 from __future__ import annotations
 
+import json
 import tarfile
 import uuid
 
@@ -237,3 +238,30 @@ def test_a_redis_that_does_not_start_leaves_nothing(client, member, engine, monk
     with client.app.state.runtime.sessions() as session:
         assert session.scalars(select(CacheSecret)).all() == []
     assert "cache.create" in audit_text(client) and "failed" in audit_text(client)
+
+
+def _events_until(ws, predicate, limit: int = 50) -> list[dict]:
+    seen = []
+    for _ in range(limit):
+        seen.append(json.loads(ws.receive_text()))
+        if predicate(seen[-1]):
+            return seen
+    raise AssertionError(f"no matching event in {limit}: {seen}")
+
+
+def test_events_reach_the_owner_and_no_other_member(client, member, make_account):
+    alice, bob = member, make_account()
+    with client.websocket_connect(f"/ws?token={bob.key}") as bob_ws, \
+            client.websocket_connect(f"/ws?token={alice.key}") as alice_ws:
+        made = create(alice)
+        rid = str(made["resource_id"])
+        assert alice.client.post(f"/caches/{made['id']}/rotate-password", headers=alice.headers).status_code == 200
+        assert alice.client.delete(f"/caches/{made['id']}", headers=alice.headers).status_code == 200
+        heard = [e for e in _events_until(alice_ws, lambda e: e["resource_id"] == rid and e["action"] == "delete")
+                 if e["resource_id"] == rid]
+        assert heard[0]["action"] == "create" and any(e.get("change") == "password" for e in heard)
+        assert all(made["password"] not in json.dumps(e) for e in heard)
+        mine = alice.client.post("/api/resources", json={"name": "marker", "resource_type": "vm"}, headers=bob.headers)
+        assert mine.status_code == 201, mine.text
+        bobs = _events_until(bob_ws, lambda e: e["resource_id"] == str(mine.json()["id"]))
+        assert all(e["resource_id"] != rid and made["name"] not in json.dumps(e) for e in bobs)
