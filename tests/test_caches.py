@@ -6,6 +6,7 @@ cannot start (no image, a container without Redis) leaving nothing behind."""
 from __future__ import annotations
 
 import json
+import random
 import tarfile
 import uuid
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from caches_support import REDIS, redis_image  # noqa: F401  (fixture)
 from conftest import assert_error
 from engine import IMAGE
-from localcloud_support import LABELS, allow, client, labelled_local_account, vpc_with_subnet  # noqa: F401
+from localcloud_support import POOL, LABELS, allow, labelled_local_account, vpc_with_subnet  # noqa: F401
 
 from cloudfold.db.models import AuditEvent, CacheSecret, CloudObject, User
 from cloudfold.images import binaries
@@ -24,6 +25,15 @@ from cloudfold.images import binaries
 pytestmark = pytest.mark.database  # quota claims lock rows: also run on PostgreSQL in CI
 
 MINE = [f"{k}={v}" for k, v in LABELS.items()]
+# a stretch of the members' default range of this session's own: other test sessions on this host
+# publish from its start too, and engines sharing the host's firewall do not see each other's ports
+PORTS_FROM = random.randrange(21000, 29800, 100)
+
+
+@pytest.fixture
+def client(make_client, engine_socket):
+    return make_client(auto_register_local=True, docker_host=engine_socket, local_vpc_pool=POOL,
+                       publish_port_range=f"{PORTS_FROM}-{PORTS_FROM + 99}")
 
 
 @pytest.fixture(autouse=True)
@@ -265,3 +275,18 @@ def test_events_reach_the_owner_and_no_other_member(client, member, make_account
         assert mine.status_code == 201, mine.text
         bobs = _events_until(bob_ws, lambda e: e["resource_id"] == str(mine.json()["id"]))
         assert all(e["resource_id"] != rid and made["name"] not in json.dumps(e) for e in bobs)
+
+
+def test_a_retried_create_answers_the_first_caches_password(client, member, engine):
+    from test_idempotent_creates import cut_short
+
+    headers = {**member.headers, "Idempotency-Key": "cache-once"}
+    body = {"name": "retried", "memory_mb": 16}
+    first = client.post("/caches", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    cut_short(client, "cache-once")  # as if its process died before the answer was stored
+    retry = client.post("/caches", json=body, headers=headers)
+    assert retry.status_code == 201 and retry.json()["id"] == first.json()["id"], retry.text
+    assert retry.json()["password"] == first.json()["password"]  # the one that works, never answered before
+    assert len(containers(engine)) == 1 and len(cache_rows(client)) == 1
+    assert connect(retry.json(), retry.json()["password"]).ping()

@@ -147,7 +147,8 @@ def create(cloud: Cloud, name: str, memory_mb: int, persistence: bool = False, v
     except UpstreamError as exc:  # the engine would not start the container: say what was asked
         raise NotStarted(f"Redis could not be started from the image {settings.cache_image!r} (nothing was kept): "
                          f"{exc.message}. Rebuild the image with `cloudfold images build`") from None
-    return _view(cloud, obj, password=password)
+    # the stored one: a retry of a request cut short answers the cache its first attempt made
+    return _view(cloud, obj, password=_password(cloud, obj))
 
 
 def list_mine(cloud: Cloud) -> list[Cache]:
