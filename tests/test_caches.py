@@ -250,16 +250,9 @@ def test_a_redis_that_does_not_start_leaves_nothing(client, member, engine, monk
     assert "cache.create" in audit_text(client) and "failed" in audit_text(client)
 
 
-def _events_until(ws, predicate, limit: int = 50) -> list[dict]:
-    seen = []
-    for _ in range(limit):
-        seen.append(json.loads(ws.receive_text()))
-        if predicate(seen[-1]):
-            return seen
-    raise AssertionError(f"no matching event in {limit}: {seen}")
-
-
 def test_events_reach_the_owner_and_no_other_member(client, member, make_account):
+    from test_isolation_events import _events_until
+
     alice, bob = member, make_account()
     with client.websocket_connect(f"/ws?token={bob.key}") as bob_ws, \
             client.websocket_connect(f"/ws?token={alice.key}") as alice_ws:
