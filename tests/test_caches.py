@@ -5,6 +5,7 @@ cannot start (no image, a container without Redis) leaving nothing behind."""
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import tarfile
@@ -283,3 +284,36 @@ def test_a_retried_create_answers_the_first_caches_password(client, member, engi
     assert retry.json()["password"] == first.json()["password"]  # the one that works, never answered before
     assert len(containers(engine)) == 1 and len(cache_rows(client)) == 1
     assert connect(retry.json(), retry.json()["password"]).ping()
+
+
+def test_a_redis_that_exits_at_once_is_reported_with_its_output(client, member, engine, engine_socket, tmp_path,
+                                                                  monkeypatch):
+    """An image whose redis-server prints a fatal line and exits: the create waits no longer than the
+    container lives, answers with what Redis printed, and leaves nothing behind."""
+    from cloudfold.drivers import registry
+    from cloudfold.drivers.local.driver import engine_spec
+    from cloudfold.images import builder, rootfs
+    from engine import BUSYBOX
+
+    tar_path = rootfs.busybox_rootfs(BUSYBOX, tmp_path, lambda _m: None)
+    script = b"#!/bin/sh\necho '# FATAL CONFIG FILE ERROR (pretend)' >&2\nexit 1\n"
+    with tarfile.open(tar_path, "a") as tar:
+        info = tarfile.TarInfo("usr/bin/redis-server")
+        info.size, info.mode = len(script), 0o755
+        tar.addfile(info, io.BytesIO(script))
+    ref = f"localhost/cloudfold-exiting-redis:{uuid.uuid4().hex[:8]}"
+    driver = registry.open_driver(engine_spec(engine_socket))
+    try:
+        driver.import_image(tar_path, ref, builder.config_changes(BUSYBOX))
+    finally:
+        driver.close()
+    settings = client.app.state.runtime.settings
+    monkeypatch.setattr(settings, "cache_image", ref)
+    monkeypatch.setattr(settings, "cache_start_timeout_seconds", 5.0)
+    try:
+        r = member.client.post("/caches", json={"name": "x", "memory_mb": 64}, headers=member.headers)
+        body = assert_error(r, 502, "UPSTREAM_ERROR")
+        assert "Redis did not start" in body["message"] and "FATAL CONFIG FILE ERROR (pretend)" in body["message"]
+        assert containers(engine) == [] and cache_rows(client) == []
+    finally:
+        engine.images.remove(ref, force=True)
