@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from caches_support import build_redis_image
 from engine import IMAGE
 from inventory_support import sync, wait_task
 from lb_support import stop_proxy
@@ -89,6 +90,10 @@ OWN = [
     ("put", "/autoscaling/groups/{group}", {"max_size": 1}, NOT_YOURS),
     ("delete", "/autoscaling/groups/{group}", None, NOT_YOURS),
     ("get", "/autoscaling/groups/{group}/activities", None, NOT_YOURS),
+    # issue 13, caches
+    ("get", "/caches/{cache}", None, NOT_YOURS),
+    ("post", "/caches/{cache}/rotate-password", None, NOT_YOURS),
+    ("delete", "/caches/{cache}", None, NOT_YOURS),
 ]
 
 # (method, path, body, status bob gets) on the shared local account's container and account
@@ -124,6 +129,7 @@ LISTS = [
     "/billing/costs?group_by=service", "/billing/summary", "/api/budget/spending",
     "/autoscaling/groups",  # issue 13
     "/loadbalancers", "/routes",  # issue 13
+    "/caches",  # issue 13
 ]
 
 
@@ -161,7 +167,7 @@ def alices_balancer(client, alice, tag: str) -> tuple[dict, list[str]]:
 
 
 @pytest.fixture
-def alices_world(client, admin, member, make_container, tmp_path):
+def alices_world(client, admin, member, make_container, engine_socket, tmp_path):
     """alice (= `member`) owns a VPC, subnet, volume, an instance in a service, a hand-tracked
     record with a cost, and a sync task; the shared local account holds a compose container."""
     alice, tag = member, uuid.uuid4().hex[:8]
@@ -176,6 +182,8 @@ def alices_world(client, admin, member, make_container, tmp_path):
                                              "cost_per_hour": 123.45, "tags": {"owner": f"alicetag{tag}"}})
     alert_ids, alert_secrets = alices_alerts(client, alice, manual, tag)
     lb_ids, lb_secrets = alices_balancer(client, alice, tag)
+    build_redis_image(engine_socket)
+    cache = make(alice, "/caches", {"name": f"alicecache{tag}", "memory_mb": 16})
     make(alice, "/api/budget/spending", {"amount": 7654.32, "date": str(datetime.now(UTC).date()),
                                          "service": f"alicespend{tag}"})
     group = make(alice, "/autoscaling/groups", {"name": f"alicegroup{tag}", "min_size": 0, "max_size": 2,
@@ -196,12 +204,12 @@ def alices_world(client, admin, member, make_container, tmp_path):
         "service": f"local:{service}", "task": task, "shared_rid": shared[0]["id"],
         "shared_service": f"local:{shared_project}",
         "local_account_id": next(a["id"] for a in account if a["provider"] == "local"),
-        "group": group["id"], **alert_ids, **lb_ids,
+        "group": group["id"], **alert_ids, **lb_ids, "cache": cache["id"],
     }
     # what must never reach bob: alice's names, ids and address
     secrets = [alice.email, vpc["name"], vpc["id"], subnet["id"], volume["name"], volume["id"], instance["name"],
                instance["id"], row["name"], manual["name"], f"alicetag{tag}", service, task, "123.45", "7654.32", f"alicespend{tag}",
-               group["name"], group["id"], *alert_secrets, *lb_secrets]
+               group["name"], group["id"], *alert_secrets, *lb_secrets, cache["name"], cache["id"], cache["password"]]
     yield ids, secrets
     stop_proxy(client, tmp_path / "data")  # issue 13: the proxy alice's load balancer started
 

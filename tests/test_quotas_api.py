@@ -15,7 +15,7 @@ from cloudfold.settings import Settings
 pytestmark = pytest.mark.database  # also run on PostgreSQL in CI
 
 NAMES = {"vpcs", "subnets", "instances", "vcpus", "memory_mb", "volumes", "volume_gb", "host_ports", "accounts",
-         "alert_rules", "monitors", "budget_rules", "autoscaling_groups", "load_balancers", "routes"}
+         "alert_rules", "monitors", "budget_rules", "autoscaling_groups", "load_balancers", "routes", "caches"}
 OCI = {"provider_type": "oci", "display_name": "OCI", "region": "us-ashburn-1",
        "credentials": {"user": "u", "tenancy": "t", "fingerprint": "f", "key_content": "k"}}
 

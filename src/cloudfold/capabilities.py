@@ -11,6 +11,7 @@ MODULES = (
     "cloudfold.domain.alerts",
     "cloudfold.domain.autoscaling",
     "cloudfold.domain.budgets",
+    "cloudfold.domain.caches",
     "cloudfold.domain.costs.sync",
     "cloudfold.domain.gateway.ownership",  # issue 13: gateway routes
     "cloudfold.domain.loadbalancers.dataplane",  # issue 13: the proxy's supervisor job

@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     local_vpc_prefix: int = Field(24, ge=8, le=28)
     local_publish_ip: str = "127.0.0.1"  # where instances' ports are published on the host
     publish_port_range: str = "20000-29999"  # the host ports members may publish ("LOW-HIGH"); admins any
+    # seed 003's caches (issue 13, domain/caches): the Redis image `cloudfold images build` makes, and
+    # how long a new cache's Redis has to answer before the create fails and is undone
+    cache_image: str = "cloudfold/redis:7"
+    cache_start_timeout_seconds: float = Field(20.0, gt=0, le=300)
 
     # alerts and notifications (issue 10, package C: domain/alerts): how often rules are
     # evaluated, Alertmanager's grouping defaults, and delivery retries (exponential backoff)

@@ -50,6 +50,7 @@ from cloudfold.api.faces import billing, cost, spending  # issue 11: the cost co
 from cloudfold.api.faces import budgets, lockdown  # issue 11: budgets and lockdown
 from cloudfold.api.faces import autoscaling  # issue 13: autoscaling groups
 from cloudfold.api.faces import loadbalancers, routes_gateway  # issue 13: load balancers, the gateway
+from cloudfold.api.faces import caches  # issue 13: caches
 from cloudfold.api.middleware.body_limit import BodyLimitMiddleware
 from cloudfold.api.middleware.idempotency import IdempotencyMiddleware
 from cloudfold.runtime import Runtime
@@ -68,6 +69,7 @@ ROUTERS += [billing, cost, spending]  # issue 11: the cost core
 ROUTERS += [budgets, lockdown]  # issue 11: budgets and lockdown
 ROUTERS += [autoscaling]  # issue 13: autoscaling groups
 ROUTERS += [loadbalancers, routes_gateway]  # issue 13: load balancers, the gateway
+ROUTERS += [caches]  # issue 13: caches (Redis)
 
 DESCRIPTION = """One control plane for many clouds. Authenticate with `Authorization: Bearer <JWT or API key>`
 or `X-API-Key: <key>`. Every error has one shape: `{error, code, message, detail, success: false}`."""

@@ -131,7 +131,7 @@ def field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 # Picked by the route's family (its first tag); the families seeds 002 and 003 share ("auth")
 # by path.
 VALIDATION_400_FAMILIES = {"index", "monitor", "vmControl", "serviceControl", "topology", "domainStatus", "actions",  # seed 000
-                           "apikeys", "instances", "vpcs", "volumes", "autoscaling", "loadbalancers", "gateway",  # seed 003
+                           "apikeys", "instances", "vpcs", "volumes", "autoscaling", "loadbalancers", "gateway", "caches",  # seed 003
                            "containers", "node", "templates", "analytics"}  # seed 004
 VALIDATION_400_PATHS = {"/auth/register", "/auth/forgot-password", "/auth/reset-password"}  # seed 003's auth
 

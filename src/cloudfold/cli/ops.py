@@ -50,7 +50,7 @@ def create_key(settings: Settings, email: str, name: str, scopes: list[str] | No
 def rotate_credentials_key(settings: Settings) -> int:
     from sqlalchemy import select
 
-    from cloudfold.db.models import Account, AlertChannel
+    from cloudfold.db.models import Account, AlertChannel, CacheSecret
     from cloudfold.domain import audit
     from cloudfold.security.secretbox import SecretBox, SecretBoxError, add_new_key
 
@@ -67,7 +67,10 @@ def rotate_credentials_key(settings: Settings) -> int:
         channels = list(session.scalars(select(AlertChannel).where(AlertChannel.secret_sealed.is_not(None))))
         for channel in channels:  # alert channels' URLs and headers (domain/alerts/channels.py)
             channel.secret_sealed = box.rotate(channel.secret_sealed)
+        secrets = list(session.scalars(select(CacheSecret)))
+        for secret in secrets:  # caches' Redis passwords (domain/caches)
+            secret.password_sealed = box.rotate(secret.password_sealed)
         audit.record(session, CLI, "credentials.rotate_key", actor="cli",
-                     detail={"accounts": len(rows), "alert_channels": len(channels)})
+                     detail={"accounts": len(rows), "alert_channels": len(channels), "caches": len(secrets)})
         session.commit()
     return len(rows)

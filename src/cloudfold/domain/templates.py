@@ -80,7 +80,7 @@ class _File(BaseModel):
 def _defaults() -> dict[str, Template]:
     made = (Template(id=f"{s.name.rsplit('/', 1)[-1]}-{s.tag}-standard", image=s.ref, name=s.title,
                      description=s.description, distribution=s.distribution, version=s.version, featured=True)
-            for s in SPECS)
+            for s in SPECS if s.template)
     return {t.id: t for t in made}
 
 

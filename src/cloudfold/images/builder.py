@@ -20,7 +20,7 @@ def _quiet(_message: str) -> None:
 
 def config_changes(spec: ImageSpec) -> list[str]:
     """Dockerfile instructions applied at import: the runtime config a bare rootfs lacks."""
-    return [f"ENV PATH={PATH}", 'CMD ["/bin/sh"]', f"LABEL {LABEL}={spec.ref}",
+    return [f"ENV PATH={PATH}", f"CMD {json.dumps(list(spec.command))}", f"LABEL {LABEL}={spec.ref}",
             f"LABEL org.opencontainers.image.description={json.dumps(spec.description)}"]
 
 

@@ -80,19 +80,25 @@ def _entry(tar: tarfile.TarFile, name: str, kind: bytes, mode: int = 0o755, link
     tar.addfile(info, io.BytesIO(payload) if payload else None)
 
 
-def busybox_rootfs(spec: ImageSpec, workdir: Path, progress: Progress, **_options) -> Path:
+def add_busybox(tar: tarfile.TarFile, progress: Progress) -> None:
+    """The busybox base every locally built image starts from: directories, busybox and its
+    applet links, users and the web root."""
     busybox = find_busybox()
     links = applets(busybox)
     progress(f"packing busybox and {len(links)} applet links")
+    for name, mode in DIRS.items():
+        _entry(tar, name, tarfile.DIRTYPE, mode)
+    tar.add(busybox, arcname="bin/busybox")
+    for path in links:
+        _entry(tar, path, tarfile.SYMTYPE, 0o777, link="/bin/busybox")
+    for name, text in FILES.items():
+        _entry(tar, name, tarfile.REGTYPE, 0o644, data=text)
+
+
+def busybox_rootfs(spec: ImageSpec, workdir: Path, progress: Progress, **_options) -> Path:
     dest = workdir / "rootfs.tar"
     with tarfile.open(dest, "w") as tar:
-        for name, mode in DIRS.items():
-            _entry(tar, name, tarfile.DIRTYPE, mode)
-        tar.add(busybox, arcname="bin/busybox")
-        for path in links:
-            _entry(tar, path, tarfile.SYMTYPE, 0o777, link="/bin/busybox")
-        for name, text in FILES.items():
-            _entry(tar, name, tarfile.REGTYPE, 0o644, data=text)
+        add_busybox(tar, progress)
     return dest
 
 
@@ -134,4 +140,11 @@ def _run(command: list[str], progress: Progress) -> None:
         raise BuildError(f"{command[0]} failed ({proc.returncode}): {' / '.join(tail)}")
 
 
-BUILDERS: dict[str, Callable[..., Path]] = {"busybox": busybox_rootfs, "debootstrap": debootstrap_rootfs}
+def redis_rootfs(spec: ImageSpec, workdir: Path, progress: Progress, **options) -> Path:
+    from cloudfold.images.binaries import redis_rootfs as build  # it builds on this module's busybox base
+
+    return build(spec, workdir, progress, **options)
+
+
+BUILDERS: dict[str, Callable[..., Path]] = {"busybox": busybox_rootfs, "debootstrap": debootstrap_rootfs,
+                                            "redis": redis_rootfs}

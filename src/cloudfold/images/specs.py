@@ -17,6 +17,8 @@ class ImageSpec:
     distribution: str
     version: str
     slow: bool = False  # built only when asked for by name (minutes, needs a Debian mirror)
+    command: tuple[str, ...] = ("/bin/sh",)  # the image's CMD
+    template: bool = True  # offered as a seed 004 template (the cache image is for /caches only)
 
     @property
     def ref(self) -> str:
@@ -30,6 +32,9 @@ SPECS: tuple[ImageSpec, ...] = (
     ImageSpec("cloudfold/debian", "12", "debootstrap", "Debian 12 (bookworm)",
               "Debian 12 bookworm, minimal base system (debootstrap --variant=minbase)",
               "debian", "12", slow=True),
+    ImageSpec("cloudfold/redis", "7", "redis", "Redis 7",
+              "Debian's redis-server and redis-cli on the BusyBox base (the image of seed 003's caches)",
+              "redis", "7", command=("redis-server", "--protected-mode", "no"), template=False),
 )
 
 _PREFIXES = ("docker.io/library/", "docker.io/", "localhost/")

@@ -6,6 +6,7 @@ from cloudfold.db.models.audit import AuditEvent
 from cloudfold.db.models.autoscaling import AutoscalingActivity, AutoscalingGroup
 from cloudfold.db.models.cost_syncs import CostSync
 from cloudfold.db.models.budgets import BudgetDecision, BudgetMark, BudgetRule, Lockdown
+from cloudfold.db.models.caches import CacheSecret
 from cloudfold.db.models.costs import CostRecord
 from cloudfold.db.models.idempotency import IdempotencyRecord
 from cloudfold.db.models.invitations import Invitation, RevokedToken
@@ -24,6 +25,7 @@ from cloudfold.db.models.workers import Worker
 __all__ = [
     "Account",
     "Alert", "AlertChannel", "AlertDelivery", "AlertRule", "AlertState",
+    "CacheSecret",
     "CloudObject",
     "GatewayRoute", "LbTarget", "LoadBalancer",
     "MetricRollup",

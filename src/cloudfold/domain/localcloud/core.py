@@ -29,7 +29,8 @@ from cloudfold.security.secretbox import SecretBox
 from cloudfold.settings import Settings
 
 log = logging.getLogger(__name__)
-TITLES = {"vpc": "VPC", "subnet": "Subnet", "volume": "Volume", "instance": "Instance"}
+TITLES = {"vpc": "VPC", "subnet": "Subnet", "volume": "Volume", "instance": "Instance", "cache": "Cache"}
+CONTAINER_KINDS = ("instance", "cache")  # records whose engine object is a container (in a subnet, publishing ports)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shlex
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,10 @@ class Launch:
     interactive: bool = False
     ssh_keys: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # recorded with the spec as given
+    # what other services on this core add (domain/caches): files written before the start (never
+    # recorded) and the container's kind label
+    files: dict[str, tuple[str, int]] = field(default_factory=dict)
+    kind: str = "instance"
 
 
 @dataclass
@@ -113,7 +118,7 @@ def _mounts(cloud: Cloud, wanted: list[dict[str, str]]) -> dict[str, str]:
 
 def _published(cloud: Cloud, account_id: int) -> set[tuple[int, str]]:
     """(host port, protocol) of every live instance on the account."""
-    return {(x[0], x[2]) for other in cloud.session.scalars(core.objects("instance"))
+    return {(x[0], x[2]) for kind in core.CONTAINER_KINDS for other in cloud.session.scalars(core.objects(kind))
             if other.resource.account_id == account_id for x in other.spec.get("ports") or []}
 
 
@@ -192,7 +197,8 @@ def plan(cloud: Cloud, launch: Launch, object_id: str | None = None) -> Plan:
         memswap_bytes=memory + launch.swap * 2**20 if memory and launch.swap is not None else None,
         publish_ip=cloud.settings.local_publish_ip, hostname=launch.hostname, start=launch.start,
         restart=launch.restart, interactive=launch.interactive, authorized_keys=list(launch.ssh_keys),
-        labels={services.SERVICE_LABEL: launch.service} if launch.service else {})
+        labels={services.SERVICE_LABEL: launch.service} if launch.service else {}, files=launch.files,
+        kind=launch.kind)
     with core.engine(cloud, account) as driver:
         _check_capacity(driver, launch)
         if driver.image(launch.image) is None and not driver.account.config.get("pull_images"):
@@ -206,19 +212,22 @@ def plan(cloud: Cloud, launch: Launch, object_id: str | None = None) -> Plan:
     return Plan(account, vpc, subnet, container, spec)
 
 
-def reserve(cloud: Cloud, plan: Plan, name: str, via: str, answered: bool = True) -> CloudObject:
-    """Record a planned instance before the engine makes it (status `creating`), so a face that
-    answers at once (seed 004) can name it; `build(…, reserved=)` completes it."""
-    return core.reserve(cloud, plan.account, "instance", "container", object_id=plan.container.object_id, name=name,
+def reserve(cloud: Cloud, plan: Plan, name: str, via: str, answered: bool = True, kind: str = "instance") -> CloudObject:
+    """Record a planned instance (or another ``kind`` of container: a cache) before the engine
+    makes it (status `creating`), so a face that answers at once (seed 004) can name it;
+    `build(…, reserved=)` completes it."""
+    return core.reserve(cloud, plan.account, kind, "container", object_id=plan.container.object_id, name=name,
                         engine_name=plan.container.name, spec=plan.spec, via=via, answered=answered,
                         vpc_id=plan.vpc.id if plan.vpc else None, subnet_id=plan.subnet.id if plan.subnet else None)
 
 
-def build(cloud: Cloud, plan: Plan, name: str, reserved: CloudObject | None = None) -> CloudObject:
+def build(cloud: Cloud, plan: Plan, name: str, reserved: CloudObject | None = None,
+          ready: Callable[[Discovered, list[list]], None] | None = None) -> CloudObject:
     """Make the planned container on the engine and store it: a new record, or the reserved one
     completed. Whatever fails after the engine made it removes the engine object again; when
     the engine is gone by then, the record is kept with status `error` (never lost) and
-    `core.KeptHalfMade` says so."""
+    `core.KeptHalfMade` says so. ``ready(found, ports)`` waits for the program in the container
+    to serve (a cache's Redis); when it raises, the container is removed and the error raised."""
     edge, half_made = plan.container.edge, None
     if edge is not None and plan.vpc.spec.get("edge") != edge:
         # recorded before the engine makes it: the VPC's delete (or the reconciler's, when this
@@ -246,6 +255,12 @@ def build(cloud: Cloud, plan: Plan, name: str, reserved: CloudObject | None = No
         if reserved is not None:
             reserved.spec = {**reserved.spec, "ports": ports}
     undo = core.remover(cloud, plan.account, provision.remove_container, found.external_id)
+    if ready is not None:
+        try:
+            ready(found, plan.spec["ports"])
+        except Exception:
+            undo()
+            raise
     return _store(cloud, plan, name, found, reserved, undo)
 
 
@@ -265,16 +280,23 @@ def claim(cloud: Cloud, plan: Plan) -> None:
 
 
 def create(cloud: Cloud, launch: Launch) -> CloudObject:
-    """Plan, count against quotas, record the intent (`reserve`, before the engine is asked),
-    then make it; a create that fails drops the record again (its id was never answered)."""
-    made = retries.replayed(cloud, "instance")
+    return launch_container(cloud, launch, "instance", "POST /instances")
+
+
+def launch_container(cloud: Cloud, launch: Launch, kind: str, via: str,
+                     ready: Callable[[Discovered, list[list]], None] | None = None) -> CloudObject:
+    """Plan, count against the quotas of ``kind``, record the intent (`reserve`, before the
+    engine is asked), then make it (`build`, with its ``ready`` check, which may add rows the
+    record's commit stores); a create that fails drops the record again (its id was never
+    answered)."""
+    made = retries.replayed(cloud, kind)
     if made is not None:
         return made
     planned = plan(cloud, launch)
-    claim(cloud, planned)
-    reserved = reserve(cloud, planned, launch.name, "POST /instances", answered=False)
+    quotas.claim_object(cloud.session, cloud.settings, cloud.principal, kind, planned.spec)
+    reserved = reserve(cloud, planned, launch.name, via, answered=False, kind=kind)
     try:
-        return build(cloud, planned, launch.name, reserved=reserved)
+        return build(cloud, planned, launch.name, reserved=reserved, ready=ready)
     except core.KeptHalfMade:
         raise
     except Exception as exc:

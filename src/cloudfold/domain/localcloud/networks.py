@@ -99,10 +99,10 @@ def get_vpc(cloud: Cloud, vpc_id: str) -> CloudObject:
 def delete_vpc(cloud: Cloud, vpc_id: str) -> CloudObject:
     vpc = get_vpc(cloud, vpc_id)
     used = {kind: len(list(cloud.session.scalars(core.objects(kind).where(CloudObject.vpc_id == vpc.id))))
-            for kind in ("subnet", "instance")}
+            for kind in ("subnet", *core.CONTAINER_KINDS)}
     if any(used.values()):
-        raise Conflict(f"VPC {vpc.name!r} still has {used['subnet']} subnet(s) and {used['instance']} instance(s); "
-                       "delete them first")
+        raise Conflict(f"VPC {vpc.name!r} still has {used['subnet']} subnet(s), {used['instance']} instance(s) and "
+                       f"{used['cache']} cache(s); delete them first")
     edge = vpc.spec.get("edge")  # recorded before it was made: it may not exist, which is fine
     core.delete(cloud, vpc, core.remover(cloud, vpc.resource.account, provision.remove_network, edge)
                 if edge else lambda: None)
@@ -163,9 +163,10 @@ def get_subnet(cloud: Cloud, subnet_id: str) -> CloudObject:
 
 def delete_subnet(cloud: Cloud, subnet_id: str) -> CloudObject:
     subnet = get_subnet(cloud, subnet_id)
-    users = len(list(cloud.session.scalars(core.objects("instance").where(CloudObject.subnet_id == subnet.id))))
+    users = sum(len(list(cloud.session.scalars(core.objects(kind).where(CloudObject.subnet_id == subnet.id))))
+                for kind in core.CONTAINER_KINDS)
     if users:
-        raise Conflict(f"Subnet {subnet.name!r} still has {users} instance(s); delete them first")
+        raise Conflict(f"Subnet {subnet.name!r} still has {users} instance(s) or cache(s); delete them first")
     core.delete(cloud, subnet, core.remover(cloud, subnet.resource.account, provision.remove_network,
                                             subnet.resource.external_id))
     return subnet

@@ -39,22 +39,25 @@ def _specs(session: Session, user_id: int, kind: str) -> list[dict[str, Any]]:
     return [spec or {} for spec in session.scalars(stmt)]
 
 
-def _summing(kind: str, name: str):
-    return lambda session, user_id: sum(USES[kind](spec)[name] for spec in _specs(session, user_id, kind))
+def summing(name: str):
+    """A user's use of quota ``name``: the sum of every live object's share of it, over the kinds
+    whose `USES` take a share of it (a kind another module adds to `USES` counts too)."""
+    return lambda session, user_id: sum(use(spec).get(name, 0) for kind, use in list(USES.items())
+                                        if name in use({}) for spec in _specs(session, user_id, kind))
 
 
-for _kind, _name, _default, _description in (
-    ("vpc", "vpcs", 5, "VPCs (local cloud)"),
-    ("subnet", "subnets", 20, "Subnets (local cloud)"),
-    ("instance", "instances", 10, "Instances, seed 004 containers included (local cloud)"),
-    ("instance", "vcpus", 8, f"vCPUs of all instances (one without a CPU limit counts as {UNLIMITED_CPU})"),
-    ("instance", "memory_mb", 8192,
-     f"Memory of all instances in MB (one without a memory limit counts as {UNLIMITED_MEMORY_MB})"),
-    ("instance", "host_ports", 10, "Host ports published by all instances"),
-    ("volume", "volumes", 10, "Volumes (local cloud)"),
-    ("volume", "volume_gb", 100, "Size of all volumes in GB"),
+for _name, _default, _description in (
+    ("vpcs", 5, "VPCs (local cloud)"),
+    ("subnets", 20, "Subnets (local cloud)"),
+    ("instances", 10, "Instances, seed 004 containers included (local cloud)"),
+    ("vcpus", 8, f"vCPUs of all instances (one without a CPU limit counts as {UNLIMITED_CPU})"),
+    ("memory_mb", 8192,
+     f"Memory of all instances and caches in MB (an instance without a memory limit counts as {UNLIMITED_MEMORY_MB})"),
+    ("host_ports", 10, "Host ports published by all instances and caches"),
+    ("volumes", 10, "Volumes (local cloud)"),
+    ("volume_gb", 100, "Size of all volumes in GB"),
 ):
-    register(_name, _default, _description)(_summing(_kind, _name))
+    register(_name, _default, _description)(summing(_name))
 
 
 @register("accounts", 5, "Cloud accounts (providers) registered")

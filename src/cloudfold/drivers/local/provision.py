@@ -199,6 +199,10 @@ class ContainerSpec:
     interactive: bool = False  # a terminal and open stdin (`run -dit`): a shell image keeps running
     authorized_keys: list[str] = field(default_factory=list)  # written to /root/.ssh before the start
     labels: dict[str, str] = field(default_factory=dict)  # more labels (cloudfold's own ones win)
+    # files written before the start: path inside (no leading /) -> (content, mode); kept out of
+    # the command, the environment and the engine's inspect answer (a cache's password file)
+    files: dict[str, tuple[str, int]] = field(default_factory=dict)
+    kind: str = "instance"  # the kind label (`cloudfold.kind`): what the container is to cloudfold
 
 
 def _ensure_image(driver: LocalDriver, ref: str) -> None:
@@ -214,18 +218,25 @@ def _ensure_image(driver: LocalDriver, ref: str) -> None:
     raise ImageMissing(f"image {ref!r} is not on the engine (set the account's pull_images to pull it)")
 
 
-def _authorized_keys_tar(keys: list[str]) -> bytes:
-    data = ("\n".join(keys) + "\n").encode()
+def _files_tar(dirs: dict[str, int], files: dict[str, tuple[str, int]]) -> bytes:
+    """A tarball of directories (path -> mode) and files (path -> (content, mode)) to unpack at /."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name in ("root", "root/.ssh"):
+        for name, mode in dirs.items():
             d = tarfile.TarInfo(name)
-            d.type, d.mode = tarfile.DIRTYPE, 0o700
+            d.type, d.mode = tarfile.DIRTYPE, mode
             tar.addfile(d)
-        f = tarfile.TarInfo("root/.ssh/authorized_keys")
-        f.size, f.mode = len(data), 0o600
-        tar.addfile(f, io.BytesIO(data))
+        for name, (text, mode) in files.items():
+            data = text.encode()
+            f = tarfile.TarInfo(name)
+            f.size, f.mode = len(data), mode
+            tar.addfile(f, io.BytesIO(data))
     return buf.getvalue()
+
+
+def _authorized_keys_tar(keys: list[str]) -> bytes:
+    return _files_tar({"root": 0o700, "root/.ssh": 0o700},
+                      {"root/.ssh/authorized_keys": ("\n".join(keys) + "\n", 0o600)})
 
 
 def create_container(driver: LocalDriver, spec: ContainerSpec) -> Discovered:
@@ -242,7 +253,7 @@ def create_container(driver: LocalDriver, spec: ContainerSpec) -> Discovered:
         network_mode=(spec.edge or PUBLISH_NETWORK) if spec.ports or not spec.network else spec.network)
     try:
         made = driver.call(api.create_container, spec.image, command=spec.command, name=spec.name,
-                            environment=spec.env or None, labels={**spec.labels, **labels(driver, "instance", spec.object_id)},
+                            environment=spec.env or None, labels={**spec.labels, **labels(driver, spec.kind, spec.object_id)},
                             ports=[(c, proto) for _, c, proto in spec.ports] or None, host_config=host_config,
                             hostname=spec.hostname, tty=spec.interactive, stdin_open=spec.interactive)
     except DriverError as exc:
@@ -251,6 +262,8 @@ def create_container(driver: LocalDriver, spec: ContainerSpec) -> Discovered:
     try:
         if spec.authorized_keys:
             driver.call(api.put_archive, cid, "/", _authorized_keys_tar(spec.authorized_keys))
+        if spec.files:
+            driver.call(api.put_archive, cid, "/", _files_tar({}, spec.files))
         if spec.ports and spec.network:
             driver.call(api.connect_container_to_network, cid, spec.network)
         if spec.start:
