@@ -268,7 +268,7 @@ def test_rotating_the_credentials_key_reseals_channel_secrets(client, admin):
         sealed = session.get(AlertChannel, made["id"]).secret_sealed
         actions = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "credentials.rotate_key")).all()
     assert SecretBox([newest.encode()]).open(sealed)["url"] == "https://127.0.0.1:9/t0k"
-    assert actions == [{"accounts": 0, "alert_channels": 1}]
+    assert actions == [{"accounts": 0, "alert_channels": 1, "caches": 0}]
 
 
 def test_rule_kinds_are_listed_with_their_parameters(client, member):
@@ -276,7 +276,7 @@ def test_rule_kinds_are_listed_with_their_parameters(client, member):
     assert r.status_code == 200, r.text
     kinds = {k["kind"]: k for k in r.json()}
     assert set(kinds) == {"not_running", "container_restarting", "sync_failing", "target_down", "latency_above",
-                          "cert_expiring", "cpu_above", "memory_above"}
+                          "cert_expiring", "cpu_above", "memory_above", "lb_target_unhealthy"}
     cpu = kinds["cpu_above"]
     assert [p["name"] for p in cpu["params"]] == ["threshold", "minutes"] and cpu["params"][0]["default"] is None
     assert cpu["targets"] == ["resource_id"]

@@ -15,6 +15,7 @@ MODULES = (
     "cloudfold.domain.costs.sync",
     "cloudfold.domain.gateway.ownership",  # issue 13: gateway routes
     "cloudfold.domain.loadbalancers.dataplane",  # issue 13: the proxy's supervisor job
+    "cloudfold.domain.loadbalancers.health",  # issue 13: target health kept, its alert rule kind
     "cloudfold.domain.loadbalancers.ownership",
     "cloudfold.domain.localcloud.containers",
     "cloudfold.domain.localcloud.reconcile",

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_fixed
+
 from cloudfold.proxy.config import Paths
 
 log = logging.getLogger(__name__)
@@ -167,7 +169,10 @@ class Haproxy:
             raise ProxyError(f"haproxy's socket {path.name} did not answer ({type(exc).__name__})") from None
         return b"".join(chunks).decode(errors="replace")
 
+    @retry(retry=retry_if_exception_type(ProxyError), stop=stop_after_delay(3), wait=wait_fixed(0.05), reraise=True)
     def _master(self, command: str) -> str:
+        """A master CLI command; retried for a moment, as the master's socket is away while it
+        re-executes itself for a reload (another process's, or the one just asked for)."""
         return self._ask(self.master_socket, command)
 
     def workers(self) -> set[str]:

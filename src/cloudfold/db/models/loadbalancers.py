@@ -43,6 +43,9 @@ class LbTarget(Base):
                                              index=True)
     port: Mapped[int] = mapped_column(Integer)  # the instance's (container) port
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # as the proxy's health checks last saw it (domain/loadbalancers/health.record), and since when
+    state: Mapped[str] = mapped_column(String(12), default="unknown", server_default="unknown")
+    state_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     lb: Mapped[LoadBalancer] = relationship(back_populates="targets")
 

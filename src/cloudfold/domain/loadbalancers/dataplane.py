@@ -125,7 +125,11 @@ def supervise(ctx: JobContext, payload: dict) -> dict:
     done = haproxy(ctx.settings).apply(text, start=serving)
     if done != "unchanged":
         log.info("proxy %s (%d target(s) of gone instances dropped)", done, dropped)
-    return {"proxy": done, "dropped_targets": dropped}
+    from cloudfold.domain.loadbalancers import health
+
+    with ctx.sessions() as session:
+        changed = health.record(session, ctx.settings, ctx.services.events if ctx.services is not None else None)
+    return {"proxy": done, "dropped_targets": dropped, "target_states_changed": changed}
 
 
 def instance_gone(session: Session, settings: Settings) -> None:

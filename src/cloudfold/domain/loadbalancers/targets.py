@@ -11,13 +11,12 @@ from sqlalchemy import select
 
 from cloudfold.db.models import CloudObject, LbTarget
 from cloudfold.domain import audit, policy
-from cloudfold.domain.loadbalancers import dataplane, service
+from cloudfold.domain.loadbalancers import dataplane, health, service
 from cloudfold.domain.localcloud import core
 from cloudfold.domain.localcloud.core import Cloud
 from cloudfold.errors import BadRequest, Conflict, NotFound
-from cloudfold.proxy import ProxyError, config
 
-STATES = ("healthy", "unhealthy", "unknown", "draining")
+STATES = health.STATES
 
 
 def _instance(cloud: Cloud, instance_id: str, port: int) -> CloudObject:
@@ -65,27 +64,9 @@ def detach(cloud: Cloud, lb_id: str, instance_id: str) -> None:
     dataplane.apply(cloud.session, cloud.settings)
 
 
-def _state(status: str | None) -> str:
-    """HAProxy's server status as a target state ("UP 1/3" is up, going down; "DOWN 1/2" down,
-    going up)."""
-    word = (status or "").split(" ")[0]
-    return {"UP": "healthy", "DOWN": "unhealthy", "NOLB": "draining", "DRAIN": "draining",
-            "MAINT": "draining"}.get(word, "unknown")
-
-
 def states(cloud: Cloud, lb_ids: list[str]) -> dict[str, dict[str, str]]:
-    """lb id -> instance id -> state, read once from the proxy (all unknown when it is down)."""
-    try:
-        rows = dataplane.haproxy(cloud.settings).stats()
-    except ProxyError:
-        rows = []
-    wanted = {config.backend_name("lb", i): i for i in lb_ids}
-    out: dict[str, dict[str, str]] = {i: {} for i in lb_ids}
-    for row in rows:
-        lb_id = wanted.get(row.get("pxname", ""))
-        if lb_id is not None and row.get("svname") not in ("FRONTEND", "BACKEND"):
-            out[lb_id][row["svname"]] = _state(row.get("status"))
-    return out
+    """lb id -> instance id -> state, read live from the proxy (all unknown when it is down)."""
+    return health.read(cloud.settings, lb_ids)
 
 
 def target_health(cloud: Cloud, lb_id: str) -> dict[str, str]:
