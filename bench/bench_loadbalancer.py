@@ -10,11 +10,11 @@ What it does: starts the stack of bench/localcloud_stack.py (private Podman serv
 publishing 8080 on a host port), makes a load balancer (round robin, health check of /who every
 5 s) with the three as targets and waits until all are healthy; then, after a 2 s warm-up of
 each, runs wrk for ``--duration`` s against ``http://127.0.0.1:<host port>/who`` of the first
-instance (the floor) and against the balancer's address, and reads the CPU time each process
-used over the run from /proc: the httpd of each instance (its own time plus its reaped
-children's: busybox httpd forks one child per connection), HAProxy's master and workers, and
-wrk (this process's children). The engine here keeps no per-container CPU accounting
-(``podman stats`` shows 0 s), hence /proc.
+instance (the floor) and against the balancer's address, and reads the CPU time used over the
+run: each instance's container from its cgroup (`cpuacct.usage`; busybox httpd forks a child per
+connection and never waits for it, so the children's time shows in no process's /proc figures:
+the main httpd process alone is printed too), HAProxy's master and workers and wrk (this
+process's children) from /proc. ``podman stats`` on this engine shows 0 s, hence the cgroup.
 
 Per upstream core used = requests/s ÷ (upstream CPU seconds ÷ wall seconds). The issue's goal
 is the balancer's figure ≥ 0.8 × the floor's; it is given once counting only the httpd
@@ -36,32 +36,52 @@ from common import loadavg, machine
 from localcloud_stack import BUSYBOX, SERVE, until
 
 
-def proc_cpu(pid: int, children: bool = True) -> float:
-    """utime + stime (+ cutime + cstime: the children it waited for) of ``pid``, in seconds."""
+def proc_cpu(pid: int) -> float:
+    """utime + stime + cutime + cstime (the children it waited for) of ``pid``, in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = sum(int(fields[i]) for i in ((11, 12, 13, 14) if children else (11, 12)))
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def container_cpu(pid: int) -> float:
+    """CPU seconds of everything in the container ``pid`` runs in (its cgroup v1 `cpuacct.usage`,
+    or v2 `cpu.stat` usage_usec): busybox httpd forks a child per connection and does not wait
+    for them, so their time is in no process's /proc figures. /proc as a fallback."""
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if path != "/" and "cpuacct" in controllers.split(","):
+            return int(Path(f"/sys/fs/cgroup/cpuacct{path}/cpuacct.usage").read_text()) / 1e9
+        if path != "/" and controllers == "" and Path(f"/sys/fs/cgroup{path}/cpu.stat").exists():
+            stat = dict(x.split() for x in Path(f"/sys/fs/cgroup{path}/cpu.stat").read_text().splitlines())
+            return int(stat["usage_usec"]) / 1e6
+    return proc_cpu(pid)
+
+
 def haproxy_pids(data_dir: Path) -> list[int]:
+    """The master (its pid file) and its current workers (`show proc` on its CLI)."""
     master = int((data_dir / "proxy" / "haproxy.pid").read_text().split()[0])
-    workers = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if stat.rsplit(")", 1)[1].split()[1] == str(master):
-                workers.append(int(entry.name))
-    return [master, *workers]
+    return [master, *(int(pid) for pid in proxy(data_dir).workers())]
 
 
-def cpu_of(pids: list[int], children: bool = True) -> float:
+def proxy(data_dir: Path):
+    from cloudfold.proxy import Haproxy
+
+    return Haproxy(data_dir / "proxy", "/usr/sbin/haproxy")
+
+
+def backend_figures(data_dir: Path, lb_id: str) -> dict[str, str]:
+    """HAProxy's own view of the balancer's backend over the run (`show stat`): average queue,
+    connect, response and total times of the last 1024 requests (ms), retries, redispatches,
+    connection and response errors."""
+    [row] = [r for r in proxy(data_dir).stats() if r["pxname"] == f"lb_{lb_id}" and r["svname"] == "BACKEND"]
+    return {k: row.get(k, "") for k in ("qtime", "ctime", "rtime", "ttime", "wretr", "wredis", "econ", "eresp")}
+
+
+def cpu_of(pids: list[int], read=proc_cpu) -> float:
     total = 0.0
     for pid in pids:
         try:
-            total += proc_cpu(pid, children)
+            total += read(pid)
         except OSError:
             pass
     return total
@@ -72,18 +92,18 @@ def wrk_children_cpu() -> float:
     return t.children_user + t.children_system
 
 
-def measure(wrk: str, url: str, args, workdir: Path, upstream: list[int], proxy: list[int]) -> dict:
+def measure(wrk: str, url: str, args, workdir: Path, upstream: list[int], proxy_pids: list[int]) -> dict:
     common.run_wrk(wrk, url, {}, 2, args.threads, args.connections, workdir)  # warm-up
-    before = (cpu_of(upstream), cpu_of(proxy), wrk_children_cpu(), cpu_of(upstream, children=False))
+    before = (cpu_of(upstream, container_cpu), cpu_of(proxy_pids), wrk_children_cpu(), cpu_of(upstream))
     out = common.run_wrk(wrk, url, {}, args.duration, args.threads, args.connections, workdir)
-    after = (cpu_of(upstream), cpu_of(proxy), wrk_children_cpu(), cpu_of(upstream, children=False))
+    after = (cpu_of(upstream, container_cpu), cpu_of(proxy_pids), wrk_children_cpu(), cpu_of(upstream))
     wall = out["duration_s"]
     rps = out["requests"] / wall
     upstream_cores = (after[0] - before[0]) / wall
     proxy_cores = (after[1] - before[1]) / wall
     return {**out, "rps": rps, "upstream_cores": upstream_cores, "proxy_cores": proxy_cores,
             "wrk_cores": (after[2] - before[2]) / wall,
-            "upstream_children_cores": upstream_cores - (after[3] - before[3]) / wall,
+            "upstream_main_process_cores": (after[3] - before[3]) / wall,
             "rps_per_upstream_core": rps / upstream_cores if upstream_cores else None,
             "rps_per_upstream_and_proxy_core": rps / (upstream_cores + proxy_cores) if upstream_cores else None}
 
@@ -101,11 +121,12 @@ def run(args, log) -> dict:
         until(lambda: [t["state"] for t in s.api("GET", f"/loadbalancers/{balancer['id']}")["targets"]]
               == ["healthy"] * 3, 60, 0.5)
         httpd = [s.container(i["id"]).attrs["State"]["Pid"] for i in instances]
-        proxy = haproxy_pids(s.data_dir)
+        haproxy = haproxy_pids(s.data_dir)
         direct = f"http://127.0.0.1:{instances[0]['ports'][0].split(':')[0]}/who"
-        log(f"floor {direct}; balancer {balancer['address']}; httpd pids {httpd}; haproxy pids {proxy}")
+        log(f"floor {direct}; balancer {balancer['address']}; httpd pids {httpd}; haproxy pids {haproxy}")
         floor = measure(wrk, direct, args, s.data_dir, httpd[:1], [])
-        through = measure(wrk, f"{balancer['address']}/who", args, s.data_dir, httpd, proxy)
+        through = measure(wrk, f"{balancer['address']}/who", args, s.data_dir, httpd, haproxy)
+        through["haproxy_backend"] = backend_figures(s.data_dir, balancer["id"])
         spread = {common.http_get(f"{balancer['address']}/who")[1].strip() for _ in range(30)}
         return {"floor": floor, "balancer": through, "upstreams_answering": len(spread)}
 
@@ -138,8 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"balancer / floor: req/s {b['rps'] / f['rps']:.2f}, p99 {b['p99_ms'] / f['p99_ms']:.2f}, "
           f"per upstream core {b['rps_per_upstream_core'] / f['rps_per_upstream_core']:.2f} "
           f"(counting haproxy's cores too: {b['rps_per_upstream_and_proxy_core'] / f['rps_per_upstream_core']:.2f}); "
-          f"instances answering through the balancer: {result['upstreams_answering']}; httpd cores spent in its "
-          f"per-connection children: floor {f['upstream_children_cores']:.2f}, balancer {b['upstream_children_cores']:.2f}")
+          f"instances answering through the balancer: {result['upstreams_answering']}; httpd cores in the main "
+          f"httpd process alone (/proc): floor {f['upstream_main_process_cores']:.2f}, "
+          f"balancer {b['upstream_main_process_cores']:.2f}")
+    print(f"HAProxy's backend figures (show stat): {b['haproxy_backend']}")
     return 0
 
 
