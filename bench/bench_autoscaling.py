@@ -37,7 +37,7 @@ INTERVAL_S = 15  # Settings.autoscaling_interval_seconds's default (the server r
 
 
 def seconds(a: str, b: str) -> float:
-    return (datetime.fromisoformat(b.replace("Z", "+00:00")) - datetime.fromisoformat(a.replace("Z", "+00:00"))
+    return (datetime.fromisoformat(b) - datetime.fromisoformat(a)
             ).total_seconds()
 
 
@@ -72,7 +72,7 @@ def run(kills: int, log) -> dict:
         total, waits, terminates, launches = [], [], [], []
         for n in range(kills):
             time.sleep(random.uniform(0, INTERVAL_S))
-            victim = sorted(running())[0]
+            victim = min(running())
             container = s.container(victim)
             killed_at = datetime.now().astimezone()
             start = time.perf_counter()
