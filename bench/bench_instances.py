@@ -79,12 +79,7 @@ def run(count: int, log) -> dict:
             common.cli(env, "images", "build", "--docker-host", url, timeout=600)  # cloudfold/busybox:1
             image = "cloudfold/busybox:1"
             log(f"engine {url}; image {image}")
-            common.cli(env, "migrate")
-            key = common.admin_key(env)
-            port = common.free_port()
-            base = f"http://127.0.0.1:{port}"
-            server = common.start_server(env, port, tmpdir / "server.log")
-            common.wait_ready(server, base, 60, tmpdir / "server.log")
+            server, base, key = common.serve(env, tmpdir)
             api(base, key, "POST", "/api/providers",
                 {"id": "bench", "provider_type": "local", "display_name": "bench engine",
                  "config": {"docker_host": url, "labels": {LABEL: "1"}}})

@@ -293,6 +293,22 @@ def wait_ready(proc: subprocess.Popen, base: str, timeout: float, log: Path) -> 
     raise RuntimeError(f"server not live after {timeout:.0f} s:\n{tail(log)}")
 
 
+def serve(env: dict[str, str], workdir: Path) -> tuple[subprocess.Popen, str, str]:
+    """Migrate ``env``'s data dir, create the admin and an API key, start ``cloudfold serve`` on a
+    free port (log in ``workdir/server.log``) and wait until it is live: (process, base URL, key)."""
+    cli(env, "migrate")
+    key = admin_key(env)
+    port = free_port()
+    base = f"http://{HOST}:{port}"
+    server = start_server(env, port, workdir / "server.log")
+    try:
+        wait_ready(server, base, 60, workdir / "server.log")
+    except BaseException:
+        stop_server(server)
+        raise
+    return server, base, key
+
+
 def stop_server(proc: subprocess.Popen) -> None:
     """SIGTERM to the process group the server leads, then SIGKILL."""
     if proc.poll() is not None:
@@ -402,6 +418,15 @@ def machine() -> dict:
     except (OSError, subprocess.SubprocessError):
         pass
     return info
+
+
+def begin(p: argparse.ArgumentParser, argv: list[str] | None) -> tuple[argparse.Namespace, Callable, list | None]:
+    """Parse a benchmark's arguments (``--json`` among them), unwind on SIGTERM/SIGHUP: (args, a
+    progress logger to stderr, silent with --json, the load average before the run)."""
+    args = p.parse_args(argv)
+    log = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
+    on_signals_unwind()
+    return args, log, loadavg()
 
 
 def machine_line(m: dict) -> str:
