@@ -22,17 +22,38 @@
 
   // Live: a page showing a resource re-reads its live part when the event stream (/ui/live,
   // the same events as /ws) says that resource changed; no reload, no polling.
+  // Each live part names what it follows: data-live-resource (a resource id), data-live-provider
+  // (an account's events, e.g. a sync's pages), data-live-any (every event: lists, alerts, samples).
+  // A burst of events re-reads the part once (at most every 500 ms).
+  var FOLLOWS = [["data-live-resource", "resource_id"], ["data-live-provider", "provider_id"], ["data-live-any", null]];
+  function concerns(part, event) {
+    for (var i = 0; i < FOLLOWS.length; i++) {
+      var want = part.getAttribute(FOLLOWS[i][0]);
+      if (want === null) continue;
+      if (FOLLOWS[i][1] === null) return !want || want.split(" ").indexOf(event.type) >= 0;
+      if (event.type === "resource_change" && String(event[FOLLOWS[i][1]]) === want) return true;
+    }
+    return false;
+  }
+  var due = {};
+  function reread(part) {
+    var id = part.id;
+    if (due[id]) return;
+    due[id] = setTimeout(function () {
+      delete due[id];
+      window.htmx.ajax("GET", location.pathname + location.search, {target: "#" + id, select: "#" + id, swap: "outerHTML"});
+    }, 500);
+  }
   document.addEventListener("DOMContentLoaded", function () {
-    var live = document.querySelector("[data-live-resource]");
-    if (!live || !window.WebSocket) return;
-    var id = live.getAttribute("data-live-resource");
+    var selector = FOLLOWS.map(function (f) { return "[" + f[0] + "]"; }).join(",");
+    if (!document.querySelector(selector) || !window.WebSocket) return;
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + "/ui/live");
     socket.addEventListener("message", function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
-      if (event.type !== "resource_change" || String(event.resource_id) !== id || !window.htmx) return;
-      window.htmx.ajax("GET", location.pathname, {target: "#machine-live", select: "#machine-live", swap: "outerHTML"});
+      if (!window.htmx) return;
+      document.querySelectorAll(selector).forEach(function (part) { if (part.id && concerns(part, event)) reread(part); });
     });
     document.documentElement.setAttribute("data-live", "connecting");
     socket.addEventListener("open", function () { document.documentElement.setAttribute("data-live", "open"); });
