@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
@@ -75,3 +76,14 @@ def parsed(model: type[BaseModel], data: dict[str, Any]) -> tuple[BaseModel | No
         for e in exc.errors():
             errors.setdefault(str(e["loc"][0]) if e["loc"] else FORM, e["msg"])
         return None, errors
+
+
+def pager(path: str, chosen: dict[str, Any], page_no: int, size: int, total: int) -> dict[str, Any]:
+    """A list's page links keeping its chosen filters (empty ones left out)."""
+    pages = max(1, -(-total // size))
+
+    def link(n: int) -> str:
+        return f"{path}?" + urlencode({**{k: v for k, v in chosen.items() if v}, "page": n})
+
+    return {"page_no": page_no, "pages": pages, "prev": link(page_no - 1) if page_no > 1 else None,
+            "next": link(page_no + 1) if page_no < pages else None}

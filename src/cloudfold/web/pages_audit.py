@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 from cloudfold.api.deps import get_session
 from cloudfold.domain import audit
 from cloudfold.domain.context import Principal
-from cloudfold.web.forms import needs
+from cloudfold.web.forms import needs, pager
 from cloudfold.web.render import PageRoute, page
 
 router = APIRouter(prefix="/ui/audit", route_class=PageRoute, include_in_schema=False)
@@ -35,11 +34,5 @@ def audit_page(request: Request, actor: str = Query("", max_length=400), action:
     chosen = {"actor": actor, "action": action, "target": target, "result": result,
               "since": since.strftime("%Y-%m-%dT%H:%M") if since else "",
               "until": until.strftime("%Y-%m-%dT%H:%M") if until else ""}
-    pages = max(1, -(-total // PAGE_SIZE))
-
-    def link(n: int) -> str:
-        return "/ui/audit?" + urlencode({**{k: v for k, v in chosen.items() if v}, "page": n})
-
     return page(request, "audit.html", rows=[(r, audit.shown_detail(r)) for r in rows], total=total, chosen=chosen,
-                results=RESULTS, page_no=page_no, pages=pages,
-                prev=link(page_no - 1) if page_no > 1 else None, next=link(page_no + 1) if page_no < pages else None)
+                results=RESULTS, pager=pager("/ui/audit", chosen, page_no, PAGE_SIZE, total))
