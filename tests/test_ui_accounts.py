@@ -5,7 +5,6 @@ use cases, a viewer sees no buttons and is refused anyway, another member's acco
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-
 from ui_support import signed_in
 
 

@@ -8,9 +8,8 @@ import json
 import re
 from datetime import date
 
-from fastapi.testclient import TestClient
-
 from budgets_support import add_cost, make_rule, user_id
+from fastapi.testclient import TestClient
 from ui_support import signed_in
 
 

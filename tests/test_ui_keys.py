@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-
 from ui_support import signed_in
 
 SECRET = re.compile(r'id="new-key-value">([^<]+)<')

@@ -22,18 +22,17 @@
 
   // Live: a page showing a resource re-reads its live part when the event stream (/ui/live,
   // the same events as /ws) says that resource changed; no reload, no polling.
-  // Each live part names what it follows: data-live-resource (a resource id), data-live-provider
-  // (an account's events, e.g. a sync's pages), data-live-any (every event: lists, alerts, samples).
-  // A burst of events re-reads the part once (at most every 500 ms).
-  var FOLLOWS = [["data-live-resource", "resource_id"], ["data-live-provider", "provider_id"], ["data-live-any", null]];
+  // Each live part names what it follows: the event types (data-live-types, default
+  // resource_change) and, optionally, one resource (data-live-resource) or one account's events
+  // (data-live-provider, e.g. a sync's pages). A burst of events re-reads the part once (500 ms).
+  var SELECTOR = "[data-live-resource],[data-live-provider],[data-live-types]";
   function concerns(part, event) {
-    for (var i = 0; i < FOLLOWS.length; i++) {
-      var want = part.getAttribute(FOLLOWS[i][0]);
-      if (want === null) continue;
-      if (FOLLOWS[i][1] === null) return !want || want.split(" ").indexOf(event.type) >= 0;
-      if (event.type === "resource_change" && String(event[FOLLOWS[i][1]]) === want) return true;
-    }
-    return false;
+    var types = (part.getAttribute("data-live-types") || "resource_change").split(" ");
+    if (types.indexOf(event.type) < 0) return false;
+    var rid = part.getAttribute("data-live-resource"), pid = part.getAttribute("data-live-provider");
+    if (rid !== null) return String(event.resource_id) === rid;
+    if (pid !== null) return String(event.provider_id) === pid;
+    return true;
   }
   var due = {};
   function reread(part) {
@@ -45,15 +44,14 @@
     }, 500);
   }
   document.addEventListener("DOMContentLoaded", function () {
-    var selector = FOLLOWS.map(function (f) { return "[" + f[0] + "]"; }).join(",");
-    if (!document.querySelector(selector) || !window.WebSocket) return;
+    if (!document.querySelector(SELECTOR) || !window.WebSocket) return;
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + "/ui/live");
     socket.addEventListener("message", function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
       if (!window.htmx) return;
-      document.querySelectorAll(selector).forEach(function (part) { if (part.id && concerns(part, event)) reread(part); });
+      document.querySelectorAll(SELECTOR).forEach(function (part) { if (part.id && concerns(part, event)) reread(part); });
     });
     document.documentElement.setAttribute("data-live", "connecting");
     socket.addEventListener("open", function () { document.documentElement.setAttribute("data-live", "open"); });
