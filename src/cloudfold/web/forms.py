@@ -62,7 +62,7 @@ async def in_session(request: Request, work: Callable[[Any], T]) -> T:
 def field_of(message: str, fields: Iterable[str]) -> str:
     """The form field an error message names (the API's messages name the field), else FORM."""
     for field in fields:
-        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(field)}(?![A-Za-z0-9_])", message):
+        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(field)}(?![A-Za-z0-9_])", message, re.IGNORECASE):
             return field
     return FORM
 
