@@ -188,12 +188,21 @@ def test_acknowledge_an_alert_and_read_a_machines_charts(page_of, server):
     page.click("#alerts [data-action=ack]")
     page.locator("#alerts [data-acked]").wait_for()
     assert page.locator("#alerts [data-action=ack]").count() == 0
-    page.click("#alerts a", )  # the alert's machine: its charts
+    page.click("#alerts a")  # the alert's machine: its charts
     page.wait_for_url(f"**/ui/monitoring/machines/{server['machine']}")
     for chart in ("cpu", "memory", "network", "disk"):
         page.locator(f"#chart-{chart}[data-drawn]").wait_for()
     assert int(page.locator("#chart-cpu").get_attribute("data-drawn")) >= 40
     shot(page, "charts")
+    # live: a change of the machine re-reads the open charts in place (the /ui/live stream)
+    page.locator("html[data-live=open]").wait_for()
+    page.evaluate("window.__marker = 1; document.getElementById('chart-cpu').removeAttribute('data-drawn')")
+    key = httpx.post(server["base"] + "/auth/login", json={"email": MEMBER, "password": PASSWORD}).json()["api_key"]
+    r = httpx.put(f"{server['base']}/api/resources/{server['machine']}", json={"status": "stopped"},
+                  headers={"X-API-Key": key})
+    assert r.status_code == 200, r.text
+    page.locator("#chart-cpu[data-drawn]").wait_for(timeout=10_000)
+    assert page.evaluate("window.__marker") == 1
     page.click("nav[aria-label='Time range'] >> text=24h")
     page.wait_for_url("**range=24h")
     page.locator("#chart-cpu[data-drawn]").wait_for()
