@@ -42,7 +42,8 @@ def test_lists_and_launch_from_a_template(client, member):
     token = signed_in(client, member)
     page = client.get("/ui/local").text
     assert vpc["name"] in page and subnet["cidr_block"] in page and "data-1" in page and "No instances yet" in page
-    assert f'value="{template}"' in page and 'id="launch"' in page
+    assert 'id="launch"' in page and 'hx-get="/ui/local/templates' in page  # choices load after the page
+    assert f'value="{template}"' in client.get("/ui/local/templates").text
     r = launch_form(client, token, template=template, name="web-ui", subnet_id=subnet["id"])
     assert r.status_code == 303, r.text
     rid = int(r.headers["location"].rsplit("/", 1)[1])
@@ -83,5 +84,6 @@ def test_viewer_and_another_member(client, member, make_account):
     token = signed_in(viewer, make_account("viewer"))
     page = viewer.get("/ui/local")
     assert page.status_code == 200 and 'id="launch"' not in page.text
+    assert viewer.get("/ui/local/templates").status_code == 403
     r = launch_form(viewer, token, template=template_of(member))
     assert r.status_code == 403 and "scope" in r.text

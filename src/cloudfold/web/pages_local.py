@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shlex
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from cloudfold.api.deps import context, get_session
@@ -41,13 +41,8 @@ def _view(request: Request, session: Session, p: Principal, status: int = 200, *
     runtime: Runtime = request.app.state.runtime
     vpcs = [(vpc_out(v), [subnet_out(s) for s in networks.list_subnets(cloud, v.id)]) for v in networks.list_vpcs(cloud)]
     attached = volumes.attachments(cloud, p.user_id)
-    try:
-        offered, engine_error = templates.list_all(session, runtime.settings, runtime.secretbox), None
-    except CloudfoldError as exc:  # no engine: the lists still show, the form says why it cannot launch
-        offered, engine_error = [], exc.message
     return page(request, "local.html", status, vpcs=vpcs, instances=[instance_out(i) for i in instances.list_mine(cloud)],
                 volumes=[volume_out(v, attached.get(v.id, [])) for v in volumes.list_mine(cloud)],
-                templates=[t for t in offered if t.available], engine_error=engine_error,
                 can_launch="write" in p.scopes, values=values.pop("values", {}), errors=values.pop("errors", {}),
                 **values)
 
@@ -55,6 +50,20 @@ def _view(request: Request, session: Session, p: Principal, status: int = 200, *
 @router.get("")
 def local_page(request: Request, session: Session = Depends(get_session), p: Principal = Depends(needs("read"))):
     return _view(request, session, p)
+
+
+@router.get("/templates")
+def template_choices(request: Request, selected: str = Query("", max_length=200),
+                     session: Session = Depends(get_session), p: Principal = Depends(needs("write"))):
+    """The launch form's template choices: every image of the engine, asked of the engine
+    (slow on a busy one), so the page loads them after it shows (htmx, `hx-trigger=load`)."""
+    runtime: Runtime = request.app.state.runtime
+    try:
+        offered, engine_error = templates.list_all(session, runtime.settings, runtime.secretbox), None
+    except CloudfoldError as exc:  # no engine: the form says why it cannot launch
+        offered, engine_error = [], exc.message
+    return page(request, "_template_choices.html", templates=[t for t in offered if t.available],
+                engine_error=engine_error, selected=selected)
 
 
 def _launch_body(form: dict[str, str], image: str) -> dict:
