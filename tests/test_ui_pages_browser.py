@@ -58,7 +58,7 @@ def _seed(base: str, direct) -> dict:
             "net_in_bytes": 5000 * i, "net_out_bytes": 2000 * i, "disk_read_bytes": 100 * i,
             "disk_write_bytes": 300 * i}) for i in range(45)])
         rule = AlertRule(owner_id=member, name="cpu high", kind="cpu_above", params={"threshold": 10},
-                         resource_id=rid, severity="critical")
+                         resource_id=rid, severity="critical", enabled=False)  # its alert stays as written
         session.add(rule)
         session.flush()
         session.add(Alert(rule_id=rule.id, owner_id=member, target_key=f"resource:{rid}", target_name="api-1",
@@ -86,7 +86,8 @@ def server(tmp_path_factory, moto_url) -> Iterator[dict]:  # noqa: F811
                        aws_secret_access_key="SK")
     image = ec2.describe_images()["Images"][0]["ImageId"]
     ec2.run_instances(ImageId=image, MinCount=3, MaxCount=3, InstanceType="t3.micro")
-    with dashboard_server(tmp_path_factory.mktemp("ui-pages")) as (base, direct):
+    with dashboard_server(tmp_path_factory.mktemp("ui-pages"), CLOUDFOLD_ALERT_EVAL_SECONDS="1",
+                          CLOUDFOLD_ALERT_GROUP_WAIT_SECONDS="0") as (base, direct):
         yield {"base": base, "moto": moto_url, **_seed(base, direct)}
 
 
@@ -207,6 +208,24 @@ def test_acknowledge_an_alert_and_read_a_machines_charts(page_of, server):
     page.wait_for_url("**range=24h")
     page.locator("#chart-cpu[data-drawn]").wait_for()
     assert page.csp_errors == []
+
+
+def test_a_new_alert_appears_on_the_open_page(page_of, server):
+    page = page_of(MEMBER)
+    page.goto("/ui/monitoring")
+    page.locator("html[data-live=open]").wait_for()
+    page.evaluate("window.__marker = 1")
+    base, key = server["base"], httpx.post(server["base"] + "/auth/login",
+                                           json={"email": MEMBER, "password": PASSWORD}).json()["api_key"]
+    h = {"X-API-Key": key}
+    worker = httpx.post(base + "/api/resources", json={"name": "worker-1", "resource_type": "vm", "status": "running"},
+                        headers=h).json()["id"]
+    r = httpx.post(base + "/api/alert-rules", json={"name": "worker down", "kind": "not_running",
+                                                    "resource_id": worker, "open_after": 1}, headers=h)
+    assert r.status_code == 201, r.text
+    assert httpx.put(f"{base}/api/resources/{worker}", json={"status": "stopped"}, headers=h).status_code == 200
+    page.locator("#alerts tr", has_text="worker down").wait_for(timeout=20_000)  # opened by the evaluator, told live
+    assert page.evaluate("window.__marker") == 1
 
 
 def test_read_this_months_cost(page_of):
