@@ -194,7 +194,7 @@ def assert_error(response, status: int, code: str) -> dict:
     return body
 
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's (scripts/install-test-deps); Playwright's own download is not reachable
+CHROMIUM = "/usr/bin/chromium"  # Debian's (scripts/install-test-deps); Playwright's download is not reachable
 
 
 @pytest.fixture(scope="session")

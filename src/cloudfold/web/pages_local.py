@@ -38,10 +38,11 @@ def _cloud(request: Request, session: Session, p: Principal) -> Cloud:
 
 def _view(request: Request, session: Session, p: Principal, status: int = 200, **values):
     cloud = _cloud(request, session, p)
-    runtime: Runtime = request.app.state.runtime
-    vpcs = [(vpc_out(v), [subnet_out(s) for s in networks.list_subnets(cloud, v.id)]) for v in networks.list_vpcs(cloud)]
+    vpcs = [(vpc_out(v), [subnet_out(s) for s in networks.list_subnets(cloud, v.id)])
+            for v in networks.list_vpcs(cloud)]
     attached = volumes.attachments(cloud, p.user_id)
-    return page(request, "local.html", status, vpcs=vpcs, instances=[instance_out(i) for i in instances.list_mine(cloud)],
+    return page(request, "local.html", status, vpcs=vpcs,
+                instances=[instance_out(i) for i in instances.list_mine(cloud)],
                 volumes=[volume_out(v, attached.get(v.id, [])) for v in volumes.list_mine(cloud)],
                 can_launch="write" in p.scopes, values=values.pop("values", {}), errors=values.pop("errors", {}),
                 **values)
@@ -102,8 +103,8 @@ async def launch(request: Request):
         await audit_refusal(request, exc)
         field = field_of(exc.message, ("subnet_id", "subnet", "ports", "port", "name", "cpu", "memory", "command"))
         field = {"subnet": "subnet_id", "port": "ports"}.get(field, field)
-        return await in_session(request, lambda s: _view(request, s, p, status_for(exc), values=form,
-                                                         errors={field if field in FIELDS else FORM: exc.message}))
+        status, errors = status_for(exc), {field if field in FIELDS else FORM: exc.message}
+        return await in_session(request, lambda s: _view(request, s, p, status, values=form, errors=errors))
     if isinstance(done, int):
         return redirect(f"/ui/machines/{done}")
     return done

@@ -29,7 +29,8 @@ SILENCES = (15, 60, 240, 1440)
 CHARTS = {
     "cpu": ("CPU", " %", [("cpu %", lambda p: p.cpu)]),
     "memory": ("Memory", " %", [("memory %", lambda p: p.memory_percent)]),
-    "network": ("Network", " B/s", [("in", lambda p: p.rates.get("net_in")), ("out", lambda p: p.rates.get("net_out"))]),
+    "network": ("Network", " B/s", [("in", lambda p: p.rates.get("net_in")),
+                                    ("out", lambda p: p.rates.get("net_out"))]),
     "disk": ("Disk", " B/s", [("read", lambda p: p.rates.get("disk_read")),
                               ("write", lambda p: p.rates.get("disk_write"))]),
 }
