@@ -192,3 +192,18 @@ def assert_error(response, status: int, code: str) -> dict:
     assert "Traceback" not in response.text
     assert response.headers.get("x-request-id")
     return body
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's (scripts/install-test-deps); Playwright's download is not reachable
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session's browser tests (tests/test_ui_*browser*.py)."""
+    from playwright import sync_api as playwright_api
+
+    with playwright_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                      args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield chromium
+        chromium.close()

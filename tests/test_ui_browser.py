@@ -4,72 +4,32 @@ and the server's refusals of a viewer's action and of a request without its CSRF
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, update
-from sqlalchemy.orm import Session
-
 from conftest import PASSWORD
-from serve_process import run_cli, serving
-from ui_support import shared_machine
-
-from playwright import sync_api as playwright_api
-
-from cloudfold.db.models import User
-
-CHROMIUM = "/usr/bin/chromium"  # Debian's (scripts/install-test-deps); Playwright's own download is not reachable
-
-AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()  # tests/vendor/README.md
-ADMIN, MEMBER, VIEWER = "ui-admin@example.com", "ui-member@example.com", "ui-viewer@example.com"
-
-
-class DirectRuntime:
-    """Enough of a runtime for ui_support.shared_machine: sessions on the server's database."""
-
-    def __init__(self, url: str) -> None:
-        self.engine = create_engine(url)
-
-    def sessions(self) -> Session:
-        return Session(self.engine)
+from ui_support import (
+    ADMIN,
+    MEMBER,
+    VIEWER,
+    dashboard_server,
+    serious_violations,
+    shared_machine,
+    signed_in_page,
+)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[dict]:
-    tmp = tmp_path_factory.mktemp("ui")
-    url = f"sqlite:///{tmp / 'cloudfold.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFOLD_")}
-    env.update(CLOUDFOLD_DATA_DIR=str(tmp / "data"), CLOUDFOLD_DATABASE_URL=url,
-               CLOUDFOLD_RATE_LIMIT_AUTH="1000/minute", CLOUDFOLD_RATE_LIMIT_DEFAULT="100000/minute",
-               CLOUDFOLD_AUTO_REGISTER_LOCAL="false")
-    with serving(env, log_path=tmp / "serve.log") as base:
-        run_cli(env, "user", "create", ADMIN, "--password", PASSWORD, "--admin")
-        for email in (MEMBER, VIEWER):
-            run_cli(env, "user", "create", email, "--password", PASSWORD)
-        direct = DirectRuntime(url)
-        with direct.sessions() as session:
-            session.execute(update(User).where(User.email == VIEWER).values(role="viewer"))
-            session.commit()
+    with dashboard_server(tmp_path_factory.mktemp("ui")) as (base, direct):
         key = httpx.post(base + "/auth/login", json={"email": MEMBER, "password": PASSWORD}).json()["api_key"]
         for i in range(40):
             body = {"name": f"{'db' if i % 4 == 0 else 'app'}-{i:02d}", "resource_type": "vm",
                     "status": "stopped" if i % 4 == 0 else "running", "region": "eu-1"}
             assert httpx.post(base + "/api/resources", json=body, headers={"X-API-Key": key}).status_code == 201
         machine = shared_machine(direct, "shared-web")
-        direct.engine.dispose()
         yield {"base": base, "machine": machine}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    with playwright_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -77,18 +37,8 @@ def page_of(browser, server):
     contexts = []
 
     def open_as(email: str, width: int = 1280):
-        context = browser.new_context(base_url=server["base"], viewport={"width": width, "height": 800})
-        contexts.append(context)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.csp_errors = errors
-        page.goto("/ui")
-        assert page.url.endswith("/ui/login")
-        page.fill("#email", email)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/ui")
+        page = signed_in_page(browser, server["base"], email, width)
+        contexts.append(page.context)
         return page
 
     yield open_as
@@ -159,15 +109,6 @@ def test_missing_csrf_token_is_refused(page_of, server):
     assert "CSRF" in page.locator(".form-error").inner_text()
     page.goto(f"/ui/machines/{server['machine']}")
     assert page.locator("#machine-state").inner_text() == "running"  # nothing happened
-
-
-def serious_violations(page) -> list[dict]:
-    """axe-core's serious and critical findings on the page as it is now."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE)
-    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-            for v in results["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def test_main_pages_have_no_serious_accessibility_violations(page_of, server, browser):

@@ -3,10 +3,19 @@ CSRF token read from the page), and records to look at."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from conftest import PASSWORD
+from serve_process import run_cli, serving
+from sqlalchemy import create_engine, update
+from sqlalchemy.orm import Session
 
 from cloudfold.db.models import Account as ProviderAccount
-from cloudfold.db.models import Resource
+from cloudfold.db.models import Resource, User
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
 
@@ -57,3 +66,68 @@ def manual_resources(member, names: list[str], kind: str = "vm", status: str = "
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     return ids
+
+
+class DirectRuntime:
+    """Enough of a runtime for the helpers above: sessions on a served app's database."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url)
+
+    def sessions(self) -> Session:
+        return Session(self.engine)
+
+
+AXE_PATH = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"  # tests/vendor/README.md
+
+
+def serious_violations(page) -> list[dict]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_PATH.read_text())
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+            for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def signed_in_page(browser, base: str, email: str, width: int = 1280, password: str = PASSWORD):
+    """A new browser context signed in as ``email`` through the login form, on the overview;
+    its console errors (a refused script or style among them) collect in ``page.csp_errors``."""
+    context = browser.new_context(base_url=base, viewport={"width": width, "height": 800})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.csp_errors = errors
+    page.goto("/ui")
+    assert page.url.endswith("/ui/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/ui")
+    return page
+
+
+ADMIN, MEMBER, VIEWER = "ui-admin@example.com", "ui-member@example.com", "ui-viewer@example.com"
+
+
+@contextmanager
+def dashboard_server(tmp: Path, **env_extra: str) -> Iterator[tuple[str, DirectRuntime]]:
+    """A real `cloudfold serve` on its own SQLite database with an admin, a member and a
+    viewer (ADMIN, MEMBER, VIEWER; the tests' PASSWORD): its base URL and its database."""
+    url = f"sqlite:///{tmp / 'cloudfold.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFOLD_")}
+    env.update(CLOUDFOLD_DATA_DIR=str(tmp / "data"), CLOUDFOLD_DATABASE_URL=url,
+               CLOUDFOLD_RATE_LIMIT_AUTH="1000/minute", CLOUDFOLD_RATE_LIMIT_DEFAULT="100000/minute",
+               CLOUDFOLD_AUTO_REGISTER_LOCAL="false", **env_extra)
+    with serving(env, log_path=tmp / "serve.log") as base:
+        run_cli(env, "user", "create", ADMIN, "--password", PASSWORD, "--admin")
+        for email in (MEMBER, VIEWER):
+            run_cli(env, "user", "create", email, "--password", PASSWORD)
+        direct = DirectRuntime(url)
+        with direct.sessions() as session:
+            session.execute(update(User).where(User.email == VIEWER).values(role="viewer"))
+            session.commit()
+        try:
+            yield base, direct
+        finally:
+            direct.engine.dispose()

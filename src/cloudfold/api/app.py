@@ -56,6 +56,16 @@ from cloudfold.api.middleware.idempotency import IdempotencyMiddleware
 from cloudfold.runtime import Runtime
 from cloudfold.settings import Settings
 from cloudfold.web import STATIC_DIR, STATIC_URL, api_docs, live, pages, pages_auth  # issue 12: pages from the package
+from cloudfold.web import (  # issue 12: the dashboard's other pages, one module each
+    pages_accounts,
+    pages_audit,
+    pages_costs,
+    pages_keys,
+    pages_local,
+    pages_monitoring,
+)
+
+PAGE_ROUTERS = [pages_accounts, pages_keys, pages_audit, pages_costs, pages_monitoring, pages_local]
 
 # Routes are matched in this order, one by one: the most requested come first (probes, then
 # the authenticated read path: keys, inventory pages, resources, dashboard). No two families
@@ -132,6 +142,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     api_docs.install(app)  # issue 12
     app.include_router(pages_auth.router)  # issue 12: the dashboard under /ui
     app.include_router(pages.router)
+    for module in PAGE_ROUTERS:
+        app.include_router(module.router)
     app.include_router(live.router)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
 

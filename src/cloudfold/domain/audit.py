@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -61,12 +62,26 @@ def recent(
     offset: int = 0,
     result: str | None = None,
     action: str | None = None,
+    actor: str | None = None,
+    target: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[list[AuditEvent], int]:
+    """The viewer's events, newest first: ``action`` and ``result`` match exactly, ``actor`` and
+    ``target`` are parts of theirs, ``since``/``until`` bound the time (inclusive, exclusive)."""
     stmt = _visible(select(AuditEvent), viewer)
     if result:
         stmt = stmt.where(AuditEvent.result == result)
     if action:
         stmt = stmt.where(AuditEvent.action == action)
+    if actor:
+        stmt = stmt.where(AuditEvent.actor.contains(actor, autoescape=True))
+    if target:
+        stmt = stmt.where(AuditEvent.target.contains(target, autoescape=True))
+    if since:
+        stmt = stmt.where(AuditEvent.time >= since)
+    if until:
+        stmt = stmt.where(AuditEvent.time < until)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
         stmt.order_by(AuditEvent.time.desc(), AuditEvent.id.desc()).offset(offset).limit(limit)

@@ -135,6 +135,9 @@ class Driver(ABC):
     # the scope each action needs; machine control is admin (seed 000)
     action_scopes: ClassVar[dict[str, str]] = {a: "admin" for a in ACTIONS}
     credential_fields: ClassVar[tuple[str, ...]] = ()  # required keys of the credentials object
+    # optional keys of the credentials and config objects (the dashboard's account form shows them)
+    optional_credential_fields: ClassVar[tuple[str, ...]] = ()
+    config_fields: ClassVar[tuple[str, ...]] = ()
     # what each action this driver performs accepts, of ACTION_OPTIONS (an action not listed
     # is not supported; the domain refuses it, and drops options not listed, before calling)
     actions: ClassVar[dict[str, frozenset[str]]] = {}

@@ -4,8 +4,6 @@ signed-in user's visibility, and holds no rule of its own."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -14,6 +12,7 @@ from cloudfold.api.deps import context, count_action, get_runtime, get_session
 from cloudfold.domain import actions, dashboard, inventory
 from cloudfold.domain.context import Principal
 from cloudfold.runtime import Runtime
+from cloudfold.web.forms import pager
 from cloudfold.web.render import PageRoute, page, redirect
 from cloudfold.web.session import checked_form, page_principal
 
@@ -43,16 +42,9 @@ def inventory_page(request: Request, kind: str = Query("", max_length=32), provi
     rows, total = inventory.page_rows(runtime.engine, p, filters, skip=(page_no - 1) * size, limit=size,
                                       newest_first=sort == "newest")
     chosen = {"kind": kind, "provider": provider, "status": status, "region": region}
-    pages = max(1, -(-total // size))
-
-    def link(n: int) -> str:
-        return "/ui/inventory?" + urlencode({**{k: v for k, v in chosen.items() if v}, "sort": sort, "page": n,
-                                             "size": size})
-
+    links = pager("/ui/inventory", {**chosen, "sort": sort, "size": size}, page_no, size, total)
     return page(request, "inventory.html", rows=rows, total=total, chosen=chosen, kinds=KINDS, size=size,
-                sort=sort, sorts=SORTS,
-                sizes=PAGE_SIZES, page_no=page_no, pages=pages,
-                prev=link(page_no - 1) if page_no > 1 else None, next=link(page_no + 1) if page_no < pages else None)
+                sort=sort, sorts=SORTS, sizes=PAGE_SIZES, pager=links)
 
 
 def _machine(request: Request, session: Session, p: Principal, resource_id: int, status: int = 200, **values):

@@ -59,10 +59,15 @@ def recent(
     offset: Skip = 0,
     result: Literal["success", "failed", "blocked"] | None = None,
     action: str | None = Query(None, max_length=120),
+    actor: str | None = Query(None, max_length=400, description="Part of the actor (an email, a key prefix)"),
+    target: str | None = Query(None, max_length=400, description="Part of the target, e.g. provider:aws-1"),
+    since: datetime | None = Query(None, description="Events at or after this time"),
+    until: datetime | None = Query(None, description="Events before this time"),
     session: Session = Depends(get_session),
     principal: Principal = Depends(require("read")),
 ) -> AuditPage:
-    rows, total = audit.recent(session, principal, limit=limit, offset=offset, result=result, action=action)
+    rows, total = audit.recent(session, principal, limit=limit, offset=offset, result=result, action=action,
+                               actor=actor, target=target, since=since, until=until)
     events = [AuditEventOut.model_validate(r, from_attributes=True).model_copy(update={"detail": audit.shown_detail(r)})
               for r in rows]
     return AuditPage(events=events, total=total, limit=limit, offset=offset)

@@ -34,6 +34,8 @@ class AwsDriver(Driver):
     provider_type = "aws"
     kinds = ("vm", "network", "subnet", "volume", "storage", "dns_zone", "dns_record")
     credential_fields = ("access_key", "secret_key")
+    optional_credential_fields = ("session_token",)
+    config_fields = ("endpoint_url",)
     # stop: graceful (the OS shuts down) or `force` (EC2's Force: no flush, no shutdown); AWS
     # has no timeout of its own for either
     actions: ClassVar[dict[str, frozenset[str]]] = {

@@ -124,6 +124,7 @@ def _imported_id(answer: str) -> str | None:
 class LocalDriver(Driver):
     provider_type = "local"
     kinds = ("container", "network", "volume")
+    config_fields = ("docker_host",)
     # stop: graceful (SIGTERM, then SIGKILL after `timeout` s) or `force` (kill at once)
     actions: ClassVar[dict[str, frozenset[str]]] = {a: frozenset({"timeout", "force"} if a == "stop" else {"timeout"} if a == "reboot" else ())
                for a in ACTIONS}

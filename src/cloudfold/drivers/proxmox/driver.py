@@ -36,6 +36,8 @@ class ProxmoxDriver(Driver):
     provider_type = "proxmox"
     kinds = ("vm", "container")
     credential_fields = ("user",)
+    optional_credential_fields = ("password", "token_name", "token_value")
+    config_fields = ("host", "verify_ssl")
     actions: ClassVar[dict[str, frozenset[str]]] = {"start": frozenset(), "stop": frozenset({"force", "timeout"}), "reboot": frozenset({"timeout"}),
                "reset": frozenset(), "terminate": frozenset()}  # reset: QEMU only
     capabilities = frozenset({"metrics"})  # guests' rrddata (mapping.rrd_reading)

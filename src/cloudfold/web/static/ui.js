@@ -22,17 +22,36 @@
 
   // Live: a page showing a resource re-reads its live part when the event stream (/ui/live,
   // the same events as /ws) says that resource changed; no reload, no polling.
+  // Each live part names what it follows: the event types (data-live-types, default
+  // resource_change) and, optionally, one resource (data-live-resource) or one account's events
+  // (data-live-provider, e.g. a sync's pages). A burst of events re-reads the part once (500 ms).
+  var SELECTOR = "[data-live-resource],[data-live-provider],[data-live-types]";
+  function concerns(part, event) {
+    var types = (part.getAttribute("data-live-types") || "resource_change").split(" ");
+    if (types.indexOf(event.type) < 0) return false;
+    var rid = part.getAttribute("data-live-resource"), pid = part.getAttribute("data-live-provider");
+    if (rid !== null) return String(event.resource_id) === rid;
+    if (pid !== null) return String(event.provider_id) === pid;
+    return true;
+  }
+  var due = {};
+  function reread(part) {
+    var id = part.id;
+    if (due[id]) return;
+    due[id] = setTimeout(function () {
+      delete due[id];
+      window.htmx.ajax("GET", location.pathname + location.search, {target: "#" + id, select: "#" + id, swap: "outerHTML"});
+    }, 500);
+  }
   document.addEventListener("DOMContentLoaded", function () {
-    var live = document.querySelector("[data-live-resource]");
-    if (!live || !window.WebSocket) return;
-    var id = live.getAttribute("data-live-resource");
+    if (!document.querySelector(SELECTOR) || !window.WebSocket) return;
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + "/ui/live");
     socket.addEventListener("message", function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
-      if (event.type !== "resource_change" || String(event.resource_id) !== id || !window.htmx) return;
-      window.htmx.ajax("GET", location.pathname, {target: "#machine-live", select: "#machine-live", swap: "outerHTML"});
+      if (!window.htmx) return;
+      document.querySelectorAll(SELECTOR).forEach(function (part) { if (part.id && concerns(part, event)) reread(part); });
     });
     document.documentElement.setAttribute("data-live", "connecting");
     socket.addEventListener("open", function () { document.documentElement.setAttribute("data-live", "open"); });
