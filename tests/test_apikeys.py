@@ -203,3 +203,22 @@ def test_database_holds_only_digests(client, member):
     for row in rows:
         for value in row.values():
             assert not any(secret in str(value) for secret in secrets), row
+
+
+def test_the_listing_is_byte_identical_to_its_documented_model(client, member):
+    """`GET /auth/keys` serialises rows itself (the read path's yardstick): the bytes are what
+    the documented response model would write for the same keys, never-used and expiring ones
+    included."""
+    from pydantic import TypeAdapter
+
+    from cloudfold.api.faces.auth_schemas import KeyOut
+
+    for days in (None, 7):
+        assert client.post("/auth/keys", json={"name": f"k{days}", "expires_in_days": days},
+                           headers=member.headers).status_code == 201
+    r = client.get("/auth/keys", headers=member.headers)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    model = TypeAdapter(list[KeyOut])
+    keys = model.validate_json(r.content)
+    assert len(keys) >= 3 and any(k.expires_at is not None for k in keys) and any(k.last_used is None for k in keys)
+    assert r.content == model.dump_json(keys)
