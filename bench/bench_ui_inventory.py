@@ -7,7 +7,7 @@ same data (the floor): server-side time of the whole HTML page, p50 over --loads
 Seeds the database like bench_inventory.py (`populate`), starts `cloudfold serve`, signs in
 through /ui/login (its CSRF token and pre-session cookie, as a browser does), then times each
 pair one request at a time. Only 127.0.0.1 is contacted. The in-browser figures (first paint,
-first filtered result) are left to a Playwright benchmark (issue 12).
+first filtered result) are bench_ui_browser.py's.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -48,38 +50,45 @@ def p50(client: httpx.Client, path: str, loads: int, **kw) -> float:
     return statistics.median(times[1:])
 
 
+@contextmanager
+def served_inventory(resources: int, log) -> Iterator[tuple[str, str]]:
+    """`cloudfold serve` over a fresh SQLite database of ``resources`` resources (`populate`):
+    its base URL and the admin's (common.EMAIL) API key. Shared with bench_ui_browser.py."""
+    with tempfile.TemporaryDirectory(prefix="cloudfold-bench-ui-") as tmp:
+        data_dir = Path(tmp) / "data"
+        env = server_env(data_dir, "1000000/second", **common.QUIET_BACKGROUND, CLOUDFOLD_AUTO_REGISTER_LOCAL="false")
+        common.cli(env, "migrate")
+        api_key = common.admin_key(env)
+        log(f"inserting {resources:,} resources")
+        populate(f"sqlite:///{data_dir / 'cloudfold.db'}", resources, log)
+        port = common.free_port()
+        base = f"http://{HOST}:{port}"
+        proc = common.start_server(env, port, Path(tmp) / "server.log")
+        try:
+            wait_ready(proc, base, timeout=60, log=Path(tmp) / "server.log")
+            yield base, api_key
+        finally:
+            stop_server(proc)
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--resources", type=int, default=100_000)
     p.add_argument("--loads", type=int, default=10)
     args = p.parse_args()
     log = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
-    with tempfile.TemporaryDirectory(prefix="cloudfold-bench-ui-") as tmp:
-        data_dir = Path(tmp) / "data"
-        env = server_env(data_dir, "1000000/second", **common.QUIET_BACKGROUND, CLOUDFOLD_AUTO_REGISTER_LOCAL="false")
-        common.cli(env, "migrate")
-        api_key = common.admin_key(env)
-        log(f"inserting {args.resources:,} resources")
-        populate(f"sqlite:///{data_dir / 'cloudfold.db'}", args.resources, log)
-        port = common.free_port()
-        base = f"http://{HOST}:{port}"
-        proc = common.start_server(env, port, Path(tmp) / "server.log")
-        try:
-            wait_ready(proc, base, timeout=60, log=Path(tmp) / "server.log")
-            with httpx.Client(base_url=base, timeout=60) as browser:
-                form = browser.get("/ui/login").text
-                token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', form).group(1)
-                r = browser.post("/ui/login", data={"email": common.EMAIL, "password": common.PASSWORD,
-                                                    "csrf_token": token})
-                if r.status_code != 303:
-                    raise RuntimeError(f"sign-in failed: {r.status_code} {r.text[:300]}")
-                print(f"| {args.resources:,} resources | page p50 ms | API p50 ms |\n|---|---:|---:|")
-                for what, page, api in PAIRS:
-                    ui_ms = p50(browser, page, args.loads)
-                    api_ms = p50(browser, api, args.loads, headers={"X-API-Key": api_key}) if api else None
-                    print(f"| {what} | {ui_ms:.1f} | {'' if api_ms is None else f'{api_ms:.1f}'} |")
-        finally:
-            stop_server(proc)
+    with served_inventory(args.resources, log) as (base, api_key), httpx.Client(base_url=base, timeout=60) as browser:
+        form = browser.get("/ui/login").text
+        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', form).group(1)
+        r = browser.post("/ui/login", data={"email": common.EMAIL, "password": common.PASSWORD,
+                                            "csrf_token": token})
+        if r.status_code != 303:
+            raise RuntimeError(f"sign-in failed: {r.status_code} {r.text[:300]}")
+        print(f"| {args.resources:,} resources | page p50 ms | API p50 ms |\n|---|---:|---:|")
+        for what, page, api in PAIRS:
+            ui_ms = p50(browser, page, args.loads)
+            api_ms = p50(browser, api, args.loads, headers={"X-API-Key": api_key}) if api else None
+            print(f"| {what} | {ui_ms:.1f} | {'' if api_ms is None else f'{api_ms:.1f}'} |")
     return 0
 
 

@@ -19,8 +19,9 @@ TODAY = datetime.now(UTC).date()
 DAY1, DAY2 = TODAY - timedelta(days=2), TODAY - timedelta(days=1)
 
 
-def seed_ce(url: str) -> None:
-    """Cost Explorer results on a moto server: EC2 and S3 on DAY1 and DAY2 (hours and GB-months too)."""
+def seed_ce(url: str, days: tuple[date, date] = (DAY1, DAY2)) -> None:
+    """Cost Explorer results on a moto server: EC2 and S3 on two days (DAY1 and DAY2 unless
+    told; hours and GB-months too)."""
     def period(day, ec2, s3):
         return {"TimePeriod": {"Start": str(day), "End": str(day + timedelta(days=1))}, "Estimated": False,
                 "Total": {}, "Groups": [
@@ -31,8 +32,8 @@ def seed_ce(url: str) -> None:
                      "Metrics": {"UnblendedCost": {"Amount": s3, "Unit": "USD"},
                                  "UsageQuantity": {"Amount": "3.5", "Unit": "GB-Mo"}}}]}
 
-    body = json.dumps({"results": [{"ResultsByTime": [period(DAY1, "2.4960000000", "0.0810"),
-                                                      period(DAY2, "2.5000000000", "0.0900")],
+    body = json.dumps({"results": [{"ResultsByTime": [period(days[0], "2.4960000000", "0.0810"),
+                                                      period(days[1], "2.5000000000", "0.0900")],
                                     "DimensionValueAttributes": []}]}).encode()
     req = urllib.request.Request(f"{url}/moto-api/static/ce/cost-and-usage-results", data=body, method="POST",
                                  headers={"Content-Type": "application/json"})

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import boto3
 import httpx
@@ -22,6 +21,7 @@ from sqlalchemy import select
 from ui_support import (
     ADMIN,
     MEMBER,
+    SHOTS,
     VIEWER,
     dashboard_server,
     serious_violations,
@@ -38,7 +38,6 @@ from cloudfold.db.models import (
 )
 from cloudfold.domain.metrics import store
 
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PAGES = ["/ui/accounts", "/ui/settings", "/ui/audit", "/ui/monitoring", "/ui/costs", "/ui/local"]
 
 

@@ -78,6 +78,7 @@ class DirectRuntime:
         return Session(self.engine)
 
 
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"  # taken by the browser tests
 AXE_PATH = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"  # tests/vendor/README.md
 
 

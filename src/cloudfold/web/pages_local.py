@@ -1,5 +1,8 @@
 """The Local cloud page: the signed-in user's VPCs with their subnets, instances and volumes
-(`domain/localcloud`, as `/vpcs`, `/instances`, `/volumes` answer), and a form that launches
+(`domain/localcloud`, as `/vpcs`, `/instances`, `/volumes` answer), their load balancers (with
+target states), auto-scaling groups, gateway routes and caches, read-only, as `GET
+/loadbalancers`, `/autoscaling/groups`, `/gateway/routes` and `/caches` answer (the same face
+functions: their visibility and shapes), and a form that launches
 an instance from a template (`domain/templates`: every image of the local engine), checked by
 the API's `InstanceIn` and created by `instances.create`. Starting and stopping an instance is
 its machine page's buttons (the one action path)."""
@@ -13,6 +16,10 @@ from sqlalchemy.orm import Session
 
 from cloudfold.api.deps import context, get_session
 from cloudfold.api.errors import audit_refusal, status_for
+from cloudfold.api.faces import autoscaling as groups_face
+from cloudfold.api.faces import caches as caches_face
+from cloudfold.api.faces import loadbalancers as lbs_face
+from cloudfold.api.faces import routes_gateway as routes_face
 from cloudfold.api.faces.instances import InstanceIn
 from cloudfold.api.faces.instances import out as instance_out
 from cloudfold.api.faces.volumes import out as volume_out
@@ -41,7 +48,9 @@ def _view(request: Request, session: Session, p: Principal, status: int = 200, *
     vpcs = [(vpc_out(v), [subnet_out(s) for s in networks.list_subnets(cloud, v.id)])
             for v in networks.list_vpcs(cloud)]
     attached = volumes.attachments(cloud, p.user_id)
-    return page(request, "local.html", status, vpcs=vpcs,
+    services = {"lbs": lbs_face.list_lbs(cloud), "groups": groups_face.list_groups(cloud),
+                "routes": routes_face.list_routes(cloud), "caches": caches_face.list_caches(cloud)}
+    return page(request, "local.html", status, vpcs=vpcs, **services,
                 instances=[instance_out(i) for i in instances.list_mine(cloud)],
                 volumes=[volume_out(v, attached.get(v.id, [])) for v in volumes.list_mine(cloud)],
                 can_launch="write" in p.scopes, values=values.pop("values", {}), errors=values.pop("errors", {}),

@@ -61,6 +61,22 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) event.preventDefault();
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopPropagation();  // nor does htmx send it (its listener sits on the form)
+    }
   }, true);
+
+  // A form swapped in place (data-in-place: a machine's action buttons) that the server refuses
+  // shows the refusal page's message where the page was, as the plain form would (htmx swaps
+  // no 4xx/5xx answer by itself).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (event.detail.xhr.status < 400 || !elt || !elt.hasAttribute || !elt.hasAttribute("data-in-place")) return;
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+    event.detail.target = document.getElementById("main");
+    event.detail.selectOverride = "#main";
+    event.detail.swapOverride = "outerHTML";
+  });
 })();
