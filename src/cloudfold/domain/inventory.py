@@ -16,6 +16,7 @@ from cloudfold.db.base import as_record_id
 from cloudfold.db.models import Account, Resource, ResourceCount
 from cloudfold.domain import audit, events, gone, policy
 from cloudfold.domain.context import Context, Principal
+from cloudfold.domain.inputs.checks import check_plain_text
 from cloudfold.errors import BadRequest, NotFound
 
 COMPUTE = gone.COMPUTE
@@ -32,6 +33,21 @@ class Filters:
     region: str | None = None
     status: str | None = None
     include_vanished: bool = False
+    search: str | None = None  # part of the name or the provider's id, any case
+
+    def __post_init__(self) -> None:
+        if self.search is not None:
+            self.search = self.search.strip() or None
+        if self.search is not None:
+            if len(self.search) > SEARCH_MAX:
+                raise BadRequest(f"search: at most {SEARCH_MAX} characters")
+            try:
+                check_plain_text(self.search)
+            except ValueError as exc:
+                raise BadRequest(f"search: {exc}") from None
+
+
+SEARCH_MAX = 100
 
 
 def scoped(session: Session | Connection, viewer: Principal, stmt: Select) -> Select:
@@ -51,6 +67,9 @@ def _where(stmt: Select, model, f: Filters, kind=None) -> Select:
         stmt = stmt.where(model.account_id == f.account_id)
     if not f.include_vanished:
         stmt = stmt.where(model.vanished.is_(False))
+    if f.search is not None:  # only on `Resource` (`count` reads the records when searching)
+        stmt = stmt.where(or_(model.name.icontains(f.search, autoescape=True),
+                              model.external_id.icontains(f.search, autoescape=True)))
     return stmt
 
 
@@ -66,7 +85,10 @@ def _filtered(session: Session | Connection, viewer: Principal, f: Filters, stmt
 
 def count(session: Session | Connection, viewer: Principal, f: Filters) -> int:
     """How many records match, read from the kept counts (exact: the database keeps them on
-    every write of `resources`) under the same visibility rule as the records."""
+    every write of `resources`) under the same visibility rule as the records; a search (which
+    no kept count knows) counts the matching records themselves."""
+    if f.search is not None:
+        return int(session.scalar(_filtered(session, viewer, f, select(func.count(Resource.id)))) or 0)
     stmt = policy.resource_counts(select(func.coalesce(func.sum(ResourceCount.n), 0)), viewer)
     return int(session.scalar(_where(stmt, ResourceCount, f)) or 0)
 

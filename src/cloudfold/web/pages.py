@@ -33,15 +33,15 @@ def overview(request: Request, session: Session = Depends(get_session), p: Princ
 @router.get("/inventory")
 def inventory_page(request: Request, kind: str = Query("", max_length=32), provider: str = Query("", max_length=32),
                    status: str = Query("", max_length=32), region: str = Query("", max_length=64),
-                   sort: str = Query("oldest", pattern="^(oldest|newest)$"),
+                   q: str = Query("", max_length=100), sort: str = Query("oldest", pattern="^(oldest|newest)$"),
                    page_no: int = Query(1, alias="page", ge=1, le=100_000), size: int = Query(50, ge=1, le=100),
                    runtime: Runtime = Depends(get_runtime), p: Principal = Depends(page_principal)):
     size = size if size in PAGE_SIZES else 50
     filters = inventory.Filters(kinds=(kind,) if kind else None, provider=provider or None, status=status or None,
-                                region=region or None)
+                                region=region or None, search=q or None)
     rows, total = inventory.page_rows(runtime.engine, p, filters, skip=(page_no - 1) * size, limit=size,
                                       newest_first=sort == "newest")
-    chosen = {"kind": kind, "provider": provider, "status": status, "region": region}
+    chosen = {"q": q, "kind": kind, "provider": provider, "status": status, "region": region}
     links = pager("/ui/inventory", {**chosen, "sort": sort, "size": size}, page_no, size, total)
     return page(request, "inventory.html", rows=rows, total=total, chosen=chosen, kinds=KINDS, size=size,
                 sort=sort, sorts=SORTS, sizes=PAGE_SIZES, pager=links)

@@ -20,9 +20,12 @@ router = APIRouter(prefix="/inventory", tags=["inventory"], responses=responses(
 def _listing(group: str):
     async def endpoint(request: Request, provider: str | None = Query(None, max_length=32),
                        region: str | None = Query(None, max_length=64), status: str | None = Query(None, max_length=32),
+                       search: str | None = Query(None, max_length=100, description=(
+                           "cloudfold's extension: part of the name or the provider's id, any case")),
                        skip: Skip = 0, limit: int = Query(100, ge=1, le=1000),
                        p: Principal = Depends(require("read"))) -> Response:
-        f = inventory.Filters(kinds=inventory.GROUPS[group], provider=provider, region=region, status=status)
+        f = inventory.Filters(kinds=inventory.GROUPS[group], provider=provider, region=region, status=status,
+                              search=search)
         rows, total = await read(request.app.state.runtime, inventory.page_rows, p, f, skip, limit)
         # plain rows shaped as dicts and serialised by pydantic's core in one call (the read path's cost)
         return Response(to_json([inventory_item(r) for r in rows]), media_type="application/json",
