@@ -14,7 +14,7 @@ from cloudfold.api.faces.resource_schemas import InventoryItem, inventory_item
 from cloudfold.domain import inventory
 from cloudfold.domain.context import Principal
 
-router = APIRouter(prefix="/inventory", tags=["inventory"], responses=responses(401, 403, 422, 429))
+router = APIRouter(prefix="/inventory", tags=["inventory"], responses=responses(400, 401, 403, 422, 429))
 
 
 def _listing(group: str):
