@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -108,3 +109,13 @@ def wait_until(predicate, timeout: float = 10.0, what: str = "condition"):
             return value
         assert time.monotonic() < deadline, f"{what} not met after {timeout}s"
         time.sleep(0.1)
+
+
+def events_until(ws, predicate, limit: int = 50) -> list[dict]:
+    """Events a WebSocket receives up to and including the first one `predicate` accepts."""
+    seen = []
+    for _ in range(limit):
+        seen.append(json.loads(ws.receive_text()))
+        if predicate(seen[-1]):
+            return seen
+    raise AssertionError(f"no matching event in {limit}: {seen}")

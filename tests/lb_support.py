@@ -6,7 +6,6 @@ answer their own hostname at /who."""
 from __future__ import annotations
 
 import random
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -17,6 +16,7 @@ import pytest
 
 from cloudfold.proxy import Haproxy
 from engine import IMAGE
+from helpers_api import wait_until
 from localcloud_support import POOL, free_port, make
 
 SERVE = ["sh", "-c", "hostname > /www/who && exec httpd -f -p 8080 -h /www"]
@@ -39,12 +39,18 @@ def stop_proxy(client, data_dir: Path) -> None:
     Haproxy(data_dir / "proxy", "/usr/sbin/haproxy").stop()
 
 
-@pytest.fixture
-def client(make_client, engine_socket, ports, tmp_path):
+def proxied(make_client, engine_socket, ports, tmp_path, **settings):
+    """An app on the local engine whose proxy listens on this test's ports and is checked every
+    second, stopped after the test (``yield from`` it in a fixture)."""
     c = make_client(auto_register_local=True, docker_host=engine_socket, local_vpc_pool=POOL,
-                    proxy_supervise_seconds=1, **ports)
+                    proxy_supervise_seconds=1, **ports, **settings)
     yield c
     stop_proxy(c, Path(tmp_path) / "data")
+
+
+@pytest.fixture
+def client(make_client, engine_socket, ports, tmp_path):
+    yield from proxied(make_client, engine_socket, ports, tmp_path)
 
 
 def web(account, name: str | None = None) -> dict:
@@ -71,15 +77,8 @@ def fetch(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-def until(predicate, seconds: float = 20.0, step: float = 0.2):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {seconds}s: {predicate}")
-        time.sleep(step)
+def until(predicate, seconds: float = 20.0):
+    return wait_until(predicate, seconds, "the load balancer condition")
 
 
 def states(account, lb_id: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from alerts_support import (  # noqa: F401
     smtp,
     webhook,
 )
-from helpers_api import db
+from helpers_api import db, events_until
 from sqlalchemy import select, update
 
 from cloudfold.db.models import Account as CloudAccount
@@ -298,14 +298,6 @@ def test_a_rule_is_claimed_once_per_period(client, member):
         assert session.scalar(select(AlertDelivery.id)) is None
 
 
-def _until(ws, predicate, limit: int = 20) -> list[dict]:
-    seen = []
-    for _ in range(limit):
-        seen.append(json.loads(ws.receive_text()))
-        if predicate(seen[-1]):
-            return seen
-    raise AssertionError(f"no matching event in {limit}: {seen}")
-
 
 def test_alert_events_reach_only_those_who_may_see_them(client, make_account, admin):
     alice, bob = make_account(), make_account()
@@ -316,19 +308,19 @@ def test_alert_events_reach_only_those_who_may_see_them(client, make_account, ad
             client.websocket_connect(f"/ws?token={bob.key}") as bob_ws, \
             client.websocket_connect(f"/ws?token={admin.key}") as admin_ws:
         clock.tick()
-        opened = _until(alice_ws, lambda e: e["type"] == "alert.opened")[-1]
+        opened = events_until(alice_ws, lambda e: e["type"] == "alert.opened")[-1]
         assert opened["resource_id"] == mine["id"] and opened["target"] == "alice-secret-box"
         assert not any(k.startswith("_") for k in opened)
-        _until(admin_ws, lambda e: e["type"] == "alert.opened")  # admins hear everything
+        events_until(admin_ws, lambda e: e["type"] == "alert.opened")  # admins hear everything
         theirs = machine(bob, "bobs-box", status="stopped")
         rule(bob, resource_id=theirs["id"], open_after=1)
         clock.tick()
-        heard = _until(bob_ws, lambda e: e["type"] == "alert.opened")
+        heard = events_until(bob_ws, lambda e: e["type"] == "alert.opened")
         assert heard[-1]["resource_id"] == theirs["id"]
         assert "alice-secret-box" not in json.dumps(heard)
         set_status(alice, mine["id"], "running")
         clock.tick()
-        assert _until(alice_ws, lambda e: e["type"] == "alert.resolved")[-1]["alert_id"] == opened["alert_id"]
+        assert events_until(alice_ws, lambda e: e["type"] == "alert.resolved")[-1]["alert_id"] == opened["alert_id"]
 
 
 def test_a_delivery_is_claimed_by_one_process(client, member, admin, webhook):

@@ -12,7 +12,7 @@ from autoscaling_support import QUIET, activities, create, get, round_
 from engine import IMAGE
 
 from cloudfold.drivers.local.provision import ID_LABEL
-from lb_support import FAST, SERVE, all_healthy, hits, lb, ports, states, stop_proxy, until  # noqa: F401  (fixture)
+from lb_support import FAST, SERVE, all_healthy, hits, lb, ports, proxied, states, until  # noqa: F401  (fixture)
 from localcloud_support import POOL, labelled_local_account  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.database
@@ -20,10 +20,7 @@ pytestmark = pytest.mark.database
 
 @pytest.fixture
 def client(make_client, engine_socket, ports, tmp_path):
-    c = make_client(auto_register_local=True, docker_host=engine_socket, local_vpc_pool=POOL,
-                    proxy_supervise_seconds=1, **QUIET, **ports)
-    yield c
-    stop_proxy(c, tmp_path / "data")
+    yield from proxied(make_client, engine_socket, ports, tmp_path, **QUIET)
 
 
 def web_group(member, balancer: dict, desired: int) -> dict:

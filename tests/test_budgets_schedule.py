@@ -6,13 +6,12 @@ while the protected machine keeps running. No `POST /api/budget/enforce` here.""
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import datetime
 
 import pytest
 from budgets_support import account_id, add_cost, make_rule
-from helpers_api import audit_page
+from helpers_api import audit_page, wait_until
 from inventory_support import register
 
 from cloudfold.db.base import utcnow
@@ -32,15 +31,6 @@ def _at(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()
 
 
-def _wait_for(fetch, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = fetch()
-        if found:
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
 
 def test_the_scheduled_run_stops_an_over_budget_machine_after_its_grace(make_client, make_account, make_container,
                                                                         engine_socket):
@@ -58,18 +48,18 @@ def test_the_scheduled_run_stops_an_over_budget_machine_after_its_grace(make_cli
                        headers=admin.headers)
         found = {x["name"]: x["id"] for x in r.json() if x["name"] in (spender.name, keep.name)}
         return found if len(found) == 2 else None
-    ids = _wait_for(listed, 30, "the scheduled inventory sync")
+    ids = wait_until(listed, 30, "the scheduled inventory sync")
     add_cost(client, 150, day=utcnow().date(), account_id=account_id(client, "podman"), resource_id=ids[spender.name])
 
     rule = make_rule(admin, name="sched", amount=100, scope="tag", tag_key="budget-sched", tag_value=tag,
                      dry_run=False, grace_seconds=2, thresholds=[{"percent": 100, "action": "stop"}])
-    marked = _wait_for(lambda: [d for d in _decisions(client, admin, rule["id"]) if d["decision"] == "marked"],
+    marked = wait_until(lambda: [d for d in _decisions(client, admin, rule["id"]) if d["decision"] == "marked"],
                        15, "the first scheduled run to mark the machine")
     assert [d["resource_id"] for d in marked] == [ids[spender.name]]
     spender.reload()
     assert spender.status == "running"  # marked, not stopped: its grace has only begun
 
-    stopped = _wait_for(lambda: [d for d in _decisions(client, admin, rule["id"]) if d["decision"] == "stopped"],
+    stopped = wait_until(lambda: [d for d in _decisions(client, admin, rule["id"]) if d["decision"] == "stopped"],
                         INTERVAL + 20, "the next scheduled run to stop it")
     assert [d["resource_id"] for d in stopped] == [ids[spender.name]]
     # the grace (2 s) was over long before; the stop waited for the next run, due one interval later

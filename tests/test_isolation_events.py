@@ -11,7 +11,7 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from auth_support import request_reset_token, reset, update_user
-from helpers_api import create_key
+from helpers_api import create_key, events_until
 from inventory_support import sync
 from localcloud_support import POOL, labelled_local_account, make  # noqa: F401
 
@@ -25,16 +25,6 @@ def client(make_client, engine_socket):
     return make_client(auto_register_local=True, docker_host=engine_socket, local_vpc_pool=POOL,
                        ws_recheck_seconds=RECHECK_S, ws_auth_timeout_seconds=0.5)
 
-
-def _events_until(ws, predicate, limit: int = 50) -> list[dict]:
-    """Events received up to and including the first one `predicate` accepts."""
-    seen = []
-    for _ in range(limit):
-        event = json.loads(ws.receive_text())
-        seen.append(event)
-        if predicate(event):
-            return seen
-    raise AssertionError(f"no matching event in {limit}: {seen}")
 
 
 def _shared_record(client, admin, make_container) -> str:
@@ -56,12 +46,12 @@ def test_a_member_hears_only_of_what_they_may_see(client, admin, member, make_ac
         r = client.put(f"/api/resources/{shared}", json={"tags": {"seen": "by all"}}, headers=admin.headers)
         assert r.status_code == 200, r.text
 
-        heard = _events_until(bob_ws, lambda e: e["resource_id"] == str(shared))
+        heard = events_until(bob_ws, lambda e: e["resource_id"] == str(shared))
         assert all(e["resource_id"] != str(mine["id"]) and "alice-secret-box" not in json.dumps(e) for e in heard)
         assert all(not k.startswith("_") for e in heard for k in e)  # ownership facts stay inside
-        alices = _events_until(alice_ws, lambda e: e["resource_id"] == str(mine["id"]))
+        alices = events_until(alice_ws, lambda e: e["resource_id"] == str(mine["id"]))
         assert alices[-1]["action"] == "create" and alices[-1]["name"] == "alice-secret-box"
-        _events_until(admin_ws, lambda e: e["resource_id"] == str(mine["id"]))  # admins hear everything
+        events_until(admin_ws, lambda e: e["resource_id"] == str(mine["id"]))  # admins hear everything
 
 
 def _closed_within(ws, seconds: float) -> int:

@@ -10,11 +10,10 @@ import json
 import pytest
 from alerts_support import QUICK, Clock, active, post
 from conftest import assert_error
-from helpers_api import db
-from lb_support import FAST, SERVE, attach, lb, ports, stop_proxy, until, web  # noqa: F401  (fixture)
+from helpers_api import db, events_until
+from lb_support import attach, lb, ports, proxied, until, web  # noqa: F401  (fixture)
 from localcloud_support import POOL, labelled_local_account  # noqa: F401  (fixture)
 from sqlalchemy import select
-from test_loadbalancers_input import _events_until as events_until
 from test_localcloud_instances import container
 
 from cloudfold.db.models import CloudObject, LbTarget
@@ -24,10 +23,7 @@ pytestmark = pytest.mark.database
 
 @pytest.fixture
 def client(make_client, engine_socket, ports, tmp_path):
-    c = make_client(auto_register_local=True, docker_host=engine_socket, local_vpc_pool=POOL,
-                    proxy_supervise_seconds=1, **QUICK, **ports)
-    yield c
-    stop_proxy(c, tmp_path / "data")
+    yield from proxied(make_client, engine_socket, ports, tmp_path, **QUICK)
 
 
 def stored(client, instance_id: str) -> str | None:

@@ -12,6 +12,7 @@ import pytest
 from conftest import assert_error
 from lb_support import attach, client, lb, ports, web  # noqa: F401  (fixtures)
 from localcloud_support import allow, labelled_local_account, launch  # noqa: F401  (fixture)
+from helpers_api import events_until
 
 pytestmark = pytest.mark.database
 
@@ -113,14 +114,6 @@ def test_viewer_scope_cannot_create(client, make_account):
     assert viewer.client.get("/loadbalancers", headers=viewer.headers).status_code == 200
 
 
-def _events_until(ws, predicate, limit: int = 50) -> list[dict]:
-    seen = []
-    for _ in range(limit):
-        seen.append(json.loads(ws.receive_text()))
-        if predicate(seen[-1]):
-            return seen
-    raise AssertionError(f"no matching event in {limit}: {seen}")
-
 
 def test_changes_are_told_on_ws_to_their_owner_only(client, member, make_account):
     alice, bob = member, make_account()
@@ -132,8 +125,8 @@ def test_changes_are_told_on_ws_to_their_owner_only(client, member, make_account
         route = post(alice, {"name": "r", "prefix": "/alice", "target": mine["id"]}, "/routes")
         assert route.status_code == 201, route.text
         theirs = lb(bob)
-        heard = _events_until(alice_ws, lambda e: e.get("type") == "gateway_route")
+        heard = events_until(alice_ws, lambda e: e.get("type") == "gateway_route")
         assert [(e["type"], e["action"]) for e in heard if e.get("id") == mine["id"]] == [
             ("load_balancer", "create"), ("load_balancer", "update")]
-        bobs = _events_until(bob_ws, lambda e: e.get("id") == theirs["id"])
+        bobs = events_until(bob_ws, lambda e: e.get("id") == theirs["id"])
         assert all(mine["id"] not in json.dumps(e) and "/alice" not in json.dumps(e) for e in bobs)

@@ -8,7 +8,6 @@ test's left on the engine or in the proxy's configuration."""
 from __future__ import annotations
 
 import random
-import shutil
 import subprocess
 import threading
 import time
@@ -25,10 +24,9 @@ from localcloud_support import LABELS, POOL, labelled_local_account  # noqa: F40
 
 from cloudfold.drivers.local.provision import ID_LABEL
 
-pytestmark = [
-    pytest.mark.database,  # the reconcile lease and the quota claims are conditional UPDATEs and row locks
-    pytest.mark.skipif(not shutil.which("redis-cli"), reason="needs Debian's redis-tools (redis-cli)"),
-]
+# the reconcile lease and the quota claims are conditional UPDATEs and row locks; redis-cli
+# (Debian's redis-tools) is installed by scripts/install-test-deps: no skip for want of it
+pytestmark = pytest.mark.database
 
 MINE = [f"{k}={v}" for k, v in LABELS.items()]
 PUBLISH_FROM = random.randrange(21000, 29800, 100)  # host ports of this session's own (see test_caches)

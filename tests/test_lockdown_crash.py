@@ -17,6 +17,7 @@ import docker
 import httpx
 import pytest
 from engine import IMAGE, TEST_LABELS
+from helpers_api import wait_until
 from localcloud_support import remove_labelled
 from serve_process import CLI, free_port, run_cli, serving
 
@@ -34,15 +35,6 @@ def env(tmp_path, database_url, engine_socket) -> dict[str, str]:
     remove_labelled(engine_socket, LABELS)
 
 
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
 
 def _start_serve(env, tmp_path):
     port = free_port()
@@ -55,7 +47,7 @@ def _start_serve(env, tmp_path):
             return httpx.get(base + "/health/live", timeout=1).status_code == 200
         except httpx.TransportError:
             return False
-    _wait(up, 60, "cloudfold serve")
+    wait_until(up, 60, "cloudfold serve")
     return proc, base
 
 
@@ -74,15 +66,15 @@ def test_a_lockdown_killed_mid_run_is_settled_and_restorable(tmp_path, env, engi
             "config": {"docker_host": engine_socket, "labels": LABELS, "stop_timeout": 4}})
         assert r.status_code == 201, r.text
         task = httpx.post(base + "/api/resources/sync/podman", headers=h).json()["task_id"]
-        _wait(lambda: httpx.get(f"{base}/tasks/{task}", headers=h).json()["status"] == "succeeded", 60, "the sync")
+        wait_until(lambda: httpx.get(f"{base}/tasks/{task}", headers=h).json()["status"] == "succeeded", 60, "the sync")
         names = {c.name for c in [*machines, kept]}  # a sync merged into one running answers at once: wait for them
-        _wait(lambda: names <= {x["name"] for x in httpx.get(base + "/api/resources", headers=h, params={
+        wait_until(lambda: names <= {x["name"] for x in httpx.get(base + "/api/resources", headers=h, params={
             "provider_id": "podman", "limit": 1000}).json()}, 60, "the machines in the inventory")
         scope = {"scope": "tag", "tag_key": "cloudfold.test.lockcrash", "tag_value": LABELS["cloudfold.test.lockcrash"]}
         ran = threading.Thread(target=lambda: _quietly(httpx.post, base + "/api/orchestrate/lockdown", headers=h,
                                                        json={**scope, "confirm": "LOCKDOWN"}, timeout=60))
         ran.start()
-        stopped = _wait(lambda: [c.name for c in machines if _status(c) == "exited"], 30, "the first stop")
+        stopped = wait_until(lambda: [c.name for c in machines if _status(c) == "exited"], 30, "the first stop")
         time.sleep(0.5)  # its action history row is written right after the engine answers
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)

@@ -11,6 +11,7 @@ import pytest
 from cloudfold.db.models import Resource
 from cloudfold.domain.metrics import sampler, store
 from metrics_support import machine, reading
+from helpers_api import events_until
 
 pytestmark = pytest.mark.database
 
@@ -24,14 +25,6 @@ def _metrics_for(client, rid: int, cpu: float) -> None:
         sampler.publish(rt, {rid: session.get(Resource, rid)}, written)
 
 
-def _until(ws, predicate, limit: int = 50) -> list[dict]:
-    seen = []
-    for _ in range(limit):
-        seen.append(json.loads(ws.receive_text()))
-        if predicate(seen[-1]):
-            return seen
-    raise AssertionError(seen)
-
 
 def test_each_member_hears_only_of_their_own_machines(client, member, make_account):
     alice, bob = member, make_account()
@@ -42,16 +35,16 @@ def test_each_member_hears_only_of_their_own_machines(client, member, make_accou
         b_rid, b_vmid = machine(bob, name="bobs-box")
         _metrics_for(client, b_rid, 7.0)
 
-        heard = _until(bob_ws, lambda e: e["type"] == "metrics.update" and e["vmid"] == b_vmid)
+        heard = events_until(bob_ws, lambda e: e["type"] == "metrics.update" and e["vmid"] == b_vmid)
         assert all(e.get("vmid") != a_vmid and "alice" not in json.dumps(e) for e in heard)
         assert heard[0] == {"type": "container.created", "vmid": b_vmid, "name": "bobs-box", "status": "running"}
         assert heard[-1]["cpu"] == 7.0 and not any(k.startswith("_") for k in heard[-1])
 
-        alices = _until(alice_ws, lambda e: e["type"] == "metrics.update" and e["vmid"] == a_vmid)
+        alices = events_until(alice_ws, lambda e: e["type"] == "metrics.update" and e["vmid"] == a_vmid)
         assert alices[0]["type"] == "container.created" and alices[-1]["cpu"] == 42.0
 
         assert alice.client.delete(f"/api/resources/{a_rid}", headers=alice.headers).status_code in (200, 204)
-        gone = _until(alice_ws, lambda e: e["type"] == "container.deleted")
+        gone = events_until(alice_ws, lambda e: e["type"] == "container.deleted")
         assert gone[-1]["vmid"] == a_vmid
 
 
@@ -62,7 +55,7 @@ def test_metrics_updates_are_throttled_per_machine(client, member):
         _metrics_for(client, rid, 2.0)  # within metrics_event_seconds: not sent
         other, other_vmid = machine(member, name="second")
         _metrics_for(client, other, 3.0)
-        heard = _until(ws, lambda e: e["type"] == "metrics.update" and e["vmid"] == other_vmid)
+        heard = events_until(ws, lambda e: e["type"] == "metrics.update" and e["vmid"] == other_vmid)
     updates = [e for e in heard if e["type"] == "metrics.update" and e["vmid"] == vmid]
     assert [e["cpu"] for e in updates] == [1.0]
 
@@ -87,5 +80,5 @@ def test_engine_actions_reach_api_ws_as_container_events(client, admin, make_con
         for action, event in (("stop", "container.stopped"), ("start", "container.started")):
             r = client.post(f"/api/resources/{rid}/action", json={"action": action}, headers=admin.headers)
             assert r.status_code == 200, r.text
-            heard = _until(ws, lambda e: e["type"] == event and e["vmid"] == int(rid) + 99)
+            heard = events_until(ws, lambda e: e["type"] == event and e["vmid"] == int(rid) + 99)
             assert heard[-1]["name"] == c.name

@@ -10,13 +10,13 @@ import httpx
 import pytest
 from conftest import PASSWORD
 from ui_support import (
+    page_opener,
     ADMIN,
     MEMBER,
     VIEWER,
     dashboard_server,
     serious_violations,
     shared_machine,
-    signed_in_page,
 )
 
 
@@ -34,16 +34,7 @@ def server(tmp_path_factory) -> Iterator[dict]:
 
 @pytest.fixture
 def page_of(browser, server):
-    contexts = []
-
-    def open_as(email: str, width: int = 1280):
-        page = signed_in_page(browser, server["base"], email, width)
-        contexts.append(page.context)
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+    yield from page_opener(browser, server["base"], 1280)
 
 
 def test_sign_in_and_see_the_overview(page_of):

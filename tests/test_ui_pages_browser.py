@@ -19,13 +19,13 @@ from conftest import PASSWORD
 from moto_server import moto_url  # noqa: F401  (the session's moto server)
 from sqlalchemy import select
 from ui_support import (
+    page_opener,
     ADMIN,
     MEMBER,
     SHOTS,
     VIEWER,
     dashboard_server,
     serious_violations,
-    signed_in_page,
 )
 
 from cloudfold.db.models import (
@@ -92,16 +92,7 @@ def server(tmp_path_factory, moto_url) -> Iterator[dict]:  # noqa: F811
 
 @pytest.fixture
 def page_of(browser, server):
-    contexts = []
-
-    def open_as(email: str, width: int = 1100):
-        page = signed_in_page(browser, server["base"], email, width)
-        contexts.append(page.context)
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+    yield from page_opener(browser, server["base"], 1100)
 
 
 def shot(page, name: str) -> None:

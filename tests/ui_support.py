@@ -132,3 +132,18 @@ def dashboard_server(tmp: Path, **env_extra: str) -> Iterator[tuple[str, DirectR
             yield base, direct
         finally:
             direct.engine.dispose()
+
+
+def page_opener(browser, base: str, width: int):
+    """``open_as(email, width)``: a signed-in page in a context of its own, all closed after the
+    test (``yield from`` it in a fixture)."""
+    contexts = []
+
+    def open_as(email: str, width: int = width):
+        page = signed_in_page(browser, base, email, width)
+        contexts.append(page.context)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
