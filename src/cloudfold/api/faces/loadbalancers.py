@@ -91,13 +91,13 @@ class Deleted(BaseModel):
 
 
 def _targets(lb: LoadBalancer, states: dict[str, str]) -> list[TargetOut]:
-    return [TargetOut(instance_id=t.instance_id, port=t.port, state=states.get(t.instance_id, "unknown"),
-                      created_at=t.created_at) for t in lb.targets]
+    return [TargetOut(instance_id=t.instance_id, port=t.port, state=states[t.instance_id], created_at=t.created_at)
+            for t in lb.targets]
 
 
 def out(c: Cloud, lb: LoadBalancer, states: dict[str, str] | None = None) -> LoadBalancerOut:
     if states is None:
-        states = targets.states(c, [lb.id])[lb.id]
+        states = targets.health_of(c, [lb])[lb.id]
     return LoadBalancerOut(id=lb.id, name=lb.name, port=lb.port, address=f"http://{c.settings.lb_bind}:{lb.port}",
                            algorithm=lb.algorithm, health_check=HealthCheck(**lb.health_check), vpc_id=lb.vpc_id,
                            targets=_targets(lb, states), created_at=lb.created_at, updated_at=lb.updated_at)
@@ -110,7 +110,7 @@ def _dump(model: BaseModel | None) -> dict | None:
 @router.get("/loadbalancers", response_model=list[LoadBalancerOut], summary="List your load balancers")
 def list_lbs(c: Cloud = Depends(cloud("read"))):
     lbs = service.list_mine(c)
-    states = targets.states(c, [lb.id for lb in lbs])
+    states = targets.health_of(c, lbs)
     return [out(c, lb, states[lb.id]) for lb in lbs]
 
 
@@ -146,7 +146,7 @@ def delete_lb(lb_id: str, c: Cloud = Depends(cloud("write"))):
             responses=responses(404))
 def list_targets(lb_id: str, c: Cloud = Depends(cloud("read"))):
     lb = service.get(c, lb_id)
-    return _targets(lb, targets.states(c, [lb.id])[lb.id])
+    return _targets(lb, targets.health_of(c, [lb])[lb.id])
 
 
 @router.post("/loadbalancers/{lb_id}/targets", status_code=201, response_model=LoadBalancerOut,

@@ -69,11 +69,17 @@ def states(cloud: Cloud, lb_ids: list[str]) -> dict[str, dict[str, str]]:
     return health.read(cloud.settings, lb_ids)
 
 
+def health_of(cloud: Cloud, lbs: list) -> dict[str, dict[str, str]]:
+    """lb id -> instance_id -> healthy | unhealthy | unknown | draining, for every target of
+    each load balancer (one read of the proxy; a target it does not report is unknown)."""
+    seen = states(cloud, [lb.id for lb in lbs])
+    return {lb.id: {t.instance_id: seen[lb.id].get(t.instance_id, "unknown") for t in lb.targets} for lb in lbs}
+
+
 def target_health(cloud: Cloud, lb_id: str) -> dict[str, str]:
-    """instance_id -> healthy | unhealthy | unknown | draining, for each target of the LB."""
+    """instance_id -> state, for each target of the LB."""
     lb = service.get(cloud, lb_id)
-    seen = states(cloud, [lb.id])[lb.id]
-    return {t.instance_id: seen.get(t.instance_id, "unknown") for t in lb.targets}
+    return health_of(cloud, [lb])[lb.id]
 
 
 def targets(cloud: Cloud, lb_id: str) -> list[LbTarget]:
