@@ -252,7 +252,7 @@ def test_a_redis_that_does_not_start_leaves_nothing(client, member, engine, monk
 
 
 def test_events_reach_the_owner_and_no_other_member(client, member, make_account):
-    from test_isolation_events import _events_until
+    from helpers_api import events_until
 
     alice, bob = member, make_account()
     with client.websocket_connect(f"/ws?token={bob.key}") as bob_ws, \
@@ -261,13 +261,13 @@ def test_events_reach_the_owner_and_no_other_member(client, member, make_account
         rid = str(made["resource_id"])
         assert alice.client.post(f"/caches/{made['id']}/rotate-password", headers=alice.headers).status_code == 200
         assert alice.client.delete(f"/caches/{made['id']}", headers=alice.headers).status_code == 200
-        heard = [e for e in _events_until(alice_ws, lambda e: e["resource_id"] == rid and e["action"] == "delete")
+        heard = [e for e in events_until(alice_ws, lambda e: e["resource_id"] == rid and e["action"] == "delete")
                  if e["resource_id"] == rid]
         assert heard[0]["action"] == "create" and any(e.get("change") == "password" for e in heard)
         assert all(made["password"] not in json.dumps(e) for e in heard)
         mine = alice.client.post("/api/resources", json={"name": "marker", "resource_type": "vm"}, headers=bob.headers)
         assert mine.status_code == 201, mine.text
-        bobs = _events_until(bob_ws, lambda e: e["resource_id"] == str(mine.json()["id"]))
+        bobs = events_until(bob_ws, lambda e: e["resource_id"] == str(mine.json()["id"]))
         assert all(e["resource_id"] != rid and made["name"] not in json.dumps(e) for e in bobs)
 
 

@@ -16,9 +16,9 @@ import pytest
 
 from alerts_support import QUICK, Clock, active, post, smtp, webhook  # noqa: F401  (fixtures)
 from engine import IMAGE
+from helpers_api import events_until
 from localcloud_support import LABELS, POOL, remove_labelled
 from monitor_targets import start as start_targets
-from test_metrics_events import _until
 
 pytestmark = pytest.mark.database
 
@@ -101,7 +101,7 @@ def test_watch_three_instances_an_endpoint_and_a_domain(make_client, make_accoun
         with client.websocket_connect("/api/ws", subprotocols=["cloudfold.bearer", admin.key]) as ws:
             r = client.put(f"/instances/{made[0]['id']}", json={"status": "stopped"}, headers=h)
             assert r.status_code == 200 and r.json()["status"] == "stopped", r.text
-            _until(ws, lambda e: e["type"] == "container.stopped" and e["vmid"] == vmid, limit=200)
+            events_until(ws, lambda e: e["type"] == "container.stopped" and e["vmid"] == vmid, limit=200)
             clock.tick(3)
             [alert] = active(admin, "/monitor/alerts")
             assert alert["target"].startswith(names[0] + "-") and alert["status"] == "firing"
@@ -110,7 +110,7 @@ def test_watch_three_instances_an_endpoint_and_a_domain(make_client, make_accoun
 
             r = client.put(f"/instances/{made[0]['id']}", json={"status": "running"}, headers=h)
             assert r.status_code == 200 and r.json()["status"] == "running", r.text
-            _until(ws, lambda e: e["type"] == "container.started" and e["vmid"] == vmid, limit=200)
+            events_until(ws, lambda e: e["type"] == "container.started" and e["vmid"] == vmid, limit=200)
         clock.tick(2)
         assert active(admin) == []
         assert [m[1]["Subject"] for m in handler.messages][-1] == "[RESOLVED] instance down (critical)"
