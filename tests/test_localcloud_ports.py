@@ -9,7 +9,9 @@ import uuid
 from conftest import assert_error
 from engine import IMAGE
 from localcloud_support import (  # noqa: F401  (fixtures)
+    LABELS,
     client,
+    free_port,
     labelled_local_account,
     launch,
 )
@@ -74,3 +76,28 @@ def test_instance_env_round_trips_at_its_limits(client, member, engine):
     assert inst["env"] == env
     assert client.get(f"/instances/{inst['id']}", headers=member.headers).json()["env"] == env
     assert f"LONG={'x' * MAX_STRING_LENGTH}" in container(engine, inst).attrs["Config"]["Env"]
+
+
+def test_a_port_another_container_publishes_is_never_given_twice(make_client, engine_socket, make_container,
+                                                                 make_account, engine):
+    """A rootful Podman forwards published ports with firewall rules and binds no socket, so
+    only the engine knows a port is taken: a container cloudfold did not make (or another
+    user's) holds the first port of the range; port 0 gives the next, and asking for the held
+    one is the 409 of any taken port."""
+    first = free_port()
+    app = make_client(auto_register_local=True, docker_host=engine_socket, publish_port_range=f"{first}-{first + 1}")
+    r = app.put("/api/providers/local", json={"config": {"docker_host": engine_socket, "labels": LABELS}},
+                headers=make_account("admin", app).headers)
+    assert r.status_code == 200, r.text
+    alice = make_account("member", app)
+    make_container(command=HTTPD, ports={"8080/tcp": ("127.0.0.1", first)})
+    body = {"name": "web", "image": IMAGE, "command": HTTPD}
+    taken = app.post("/instances", json={**body, "ports": f"{first}:8080"}, headers=alice.headers)
+    assert_error(taken, 409, "CONFLICT")
+    r = app.post("/instances", json={**body, "ports": "0:8080"}, headers=alice.headers)
+    assert r.status_code == 201, r.text
+    assert r.json()["ports"] == [f"{first + 1}:8080/tcp"]
+    assert bound_port(engine, r.json()) == first + 1
+    assert b"cloudfold" in _fetch(f"http://127.0.0.1:{first + 1}/")
+    full = app.post("/instances", json={**body, "name": "web2", "ports": "0:8080"}, headers=alice.headers)
+    assert_error(full, 409, "CONFLICT")

@@ -79,9 +79,12 @@ def wait_ready(settings: Settings, trusted: bool, where: Endpoint, password: str
             with connected(settings, trusted, where, password) as client:
                 client.ping()
                 return
-        except (ServiceUnavailable, UpstreamError):
-            if not running() or time.monotonic() > deadline:
-                raise
+        except (ServiceUnavailable, UpstreamError) as exc:
+            if not running():
+                raise UpstreamError(f"its container stopped ({exc.message})") from None
+            if time.monotonic() > deadline:
+                raise UpstreamError(f"no answer to PING in {settings.cache_start_timeout_seconds:g} s on "
+                                    f"{where.host}:{where.port} ({exc.message})") from None
         time.sleep(0.1)
 
 

@@ -134,9 +134,9 @@ def create(cloud: Cloud, name: str, memory_mb: int, persistence: bool = False, v
         try:
             link.wait_ready(settings, _trusted(cloud, account), where, password,
                             running=lambda: _running(cloud, account, found.external_id))
-        except CloudfoldError:
-            raise NotStarted("Redis did not start in the cache's container (nothing was kept): "
-                             f"{_tail(cloud, account, found.external_id)}") from None
+        except CloudfoldError as exc:
+            raise NotStarted(f"Redis did not start in the cache's container ({exc.message}; nothing was kept). "
+                             f"Its output: {_tail(cloud, account, found.external_id)}") from None
         # stored by the record's commit (instances.build), so a made cache always has its password
         cloud.session.add(CacheSecret(cache_id=object_id, password_sealed=cloud.box.seal({"password": password})))
 

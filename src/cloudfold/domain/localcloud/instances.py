@@ -122,9 +122,10 @@ def _published(cloud: Cloud, account_id: int) -> set[tuple[int, str]]:
             if other.resource.account_id == account_id for x in other.spec.get("ports") or []}
 
 
-def _check_ports_free(cloud: Cloud, account_id: int, ports: list[tuple[int, int, str]]) -> None:
+def _check_ports_free(cloud: Cloud, account_id: int, ports: list[tuple[int, int, str]],
+                      on_engine: set[tuple[int, str]]) -> None:
     wanted = {(h, p) for h, _, p in ports if h != ANY_PORT}
-    if wanted and wanted & _published(cloud, account_id):
+    if wanted and wanted & (_published(cloud, account_id) | on_engine):
         raise Conflict(quotas.NOT_AVAILABLE)  # the same answer as a port taken on the host
 
 
@@ -138,13 +139,15 @@ def _free_on_host(ip: str, port: int, proto: str) -> bool:
     return True
 
 
-def _pick_ports(cloud: Cloud, account_id: int, ports: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+def _pick_ports(cloud: Cloud, account_id: int, ports: list[tuple[int, int, str]],
+                on_engine: set[tuple[int, str]]) -> list[tuple[int, int, str]]:
     """Host port 0 is any free port: for a member, the first one of the range they may publish
-    that no instance publishes and nothing on this host holds (none left: 409); for an admin
-    the engine picks, and the record takes the engine's choice (`_chosen_ports`)."""
+    that no instance publishes, no container on the engine publishes (``on_engine``) and nothing
+    on this host holds (none left: 409); for an admin the engine picks, and the record takes the
+    engine's choice (`_chosen_ports`)."""
     if all(h != ANY_PORT for h, _, _ in ports) or not quotas.enforced(cloud.principal):
         return ports
-    taken = _published(cloud, account_id) | {(h, p) for h, _, p in ports}
+    taken = _published(cloud, account_id) | on_engine | {(h, p) for h, _, p in ports}
     picked = []
     for host, inner, proto in ports:
         if host == ANY_PORT:
@@ -179,10 +182,14 @@ def plan(cloud: Cloud, launch: Launch, object_id: str | None = None) -> Plan:
     host can give, the image on the engine); raises the refusal, else returns the plan."""
     vpc, subnet = _placement(cloud, launch)
     account = subnet.resource.account if subnet is not None else core.local_account(cloud)
-    ports = _pick_ports(cloud, account.id, parse_ports(launch.ports))
+    wanted = parse_ports(launch.ports)
+    with core.engine(cloud, account) as driver:
+        on_engine = driver.published_ports() if any(h != ANY_PORT or quotas.enforced(cloud.principal)
+                                                     for h, _, _ in wanted) else set()
+    ports = _pick_ports(cloud, account.id, wanted, on_engine)
     quotas.check_publish(cloud.settings, cloud.principal, (h for h, _, _ in ports))
     mounts = _mounts(cloud, launch.volumes)
-    _check_ports_free(cloud, account.id, ports)
+    _check_ports_free(cloud, account.id, ports, on_engine)
     if launch.swap is not None and (launch.swap < 0 or launch.memory is None):
         raise BadRequest("swap is MiB (0 or more) on top of a memory limit")
     command = shlex.split(launch.command) if isinstance(launch.command, str) else launch.command

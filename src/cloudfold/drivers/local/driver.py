@@ -205,6 +205,15 @@ class LocalDriver(Driver):
             vols = (self.call(api.volumes) or {}).get("Volumes") or []
             yield [mapping.volume(v, self.region) for v in vols]
 
+    def published_ports(self) -> set[tuple[int, str]]:
+        """(host port, protocol) of every port any container on the engine publishes, running
+        or not: a rootful Podman forwards them with firewall rules and holds no socket, so a
+        bind test on the host does not see them, and a second container on the same port would
+        start and never receive its traffic."""
+        return {(int(p["PublicPort"]), p.get("Type") or "tcp")
+                for s in self.call(self.client.api.containers, all=True)
+                for p in s.get("Ports") or [] if p.get("PublicPort")}
+
     def get(self, kind: str, external_id: str) -> Discovered | None:
         api = self.client.api
         try:
