@@ -14,13 +14,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 
-from cloudfold.api.app import create_app
-from cloudfold.db.base import Base
-from cloudfold.db.migrate import upgrade
-from cloudfold.settings import Settings
+# argon2-cffi's minimal parameters: the suite makes thousands of users, and at the recommended
+# profile each hash and sign-in costs ~0.1 s of a CPU (tests/test_password_profile.py checks the
+# real default). Set before cloudfold is imported; `cloudfold serve` processes inherit it.
+os.environ.setdefault("CLOUDFOLD_PASSWORD_HASH_PROFILE", "cheapest")
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from cloudfold.api.app import create_app  # noqa: E402
+from cloudfold.db.base import Base  # noqa: E402
+from cloudfold.db.migrate import upgrade  # noqa: E402
+from cloudfold.settings import Settings  # noqa: E402
 
 # the real container engine's fixtures (engine_socket, engine, make_container), defined once so
 # the whole session shares one Podman service

@@ -13,11 +13,12 @@ member (bob) then tries every face against them. Every later capability adds its
 
 from __future__ import annotations
 
-import random
 import uuid
 from datetime import UTC, datetime
 
 import pytest
+
+import slots
 
 from caches_support import build_redis_image
 from engine import IMAGE
@@ -159,7 +160,7 @@ def alices_alerts(client, alice, manual: dict, tag: str) -> tuple[dict, list[str
 def alices_balancer(client, alice, tag: str) -> tuple[dict, list[str]]:
     """alice's load balancer and the gateway route to it, on ports of this test's own."""
     settings = client.app.state.runtime.settings
-    low = random.randrange(40000, 48000, 20)
+    low = slots.pick(40000, 48000, 20)
     settings.lb_port_range, settings.gateway_port = f"{low}-{low + 9}", low + 10
     lb = make(alice, "/loadbalancers", {"name": f"alicelb{tag}"})
     route = make(alice, "/routes", {"name": f"aliceroute{tag}", "prefix": f"/alicepath{tag}", "target": lb["id"]})

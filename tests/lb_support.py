@@ -5,7 +5,6 @@ answer their own hostname at /who."""
 
 from __future__ import annotations
 
-import random
 import urllib.error
 import urllib.request
 import uuid
@@ -13,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
+import slots
 
 from cloudfold.proxy import Haproxy
 from engine import IMAGE
@@ -24,7 +25,7 @@ FAST = {"interval_s": 1, "timeout_s": 1, "healthy_threshold": 1, "unhealthy_thre
 
 
 def free_block(size: int = 20) -> int:
-    return random.randrange(31000, 39000 - size, size)
+    return slots.pick(31000, 39000, size)
 
 
 @pytest.fixture

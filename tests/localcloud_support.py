@@ -12,12 +12,13 @@ import docker
 import pytest
 
 from cloudfold.settings import Settings
+import slots
 from engine import IMAGE, TEST_LABELS
 
 # one label for this module's objects, so a test removes only what the local cloud made
 LABELS = {**TEST_LABELS, "cloudfold.test.localcloud": uuid.uuid4().hex[:12]}
 # a pool of this session's own: engine networks are host-wide, shared with other sessions
-POOL_OCTET = random.randint(100, 199)
+POOL_OCTET = slots.pick(100, 200)
 POOL = f"10.{POOL_OCTET}.0.0/16"
 
 

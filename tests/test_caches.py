@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import io
 import json
-import random
 import tarfile
 import uuid
 
 import pytest
+
+import slots
 import redis
 from sqlalchemy import select
 
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.database  # quota claims lock rows: also run on Postgre
 MINE = [f"{k}={v}" for k, v in LABELS.items()]
 # a stretch of the members' default range of this session's own: other test sessions on this host
 # publish from its start too, and engines sharing the host's firewall do not see each other's ports
-PORTS_FROM = random.randrange(21000, 29800, 100)
+PORTS_FROM = slots.pick(21000, 29800, 100)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ test's left on the engine or in the proxy's configuration."""
 
 from __future__ import annotations
 
-import random
 import subprocess
 import threading
 import time
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import docker
 import pytest
+
+import slots
 
 from caches_support import redis_image  # noqa: F401  (fixture)
 from engine import IMAGE
@@ -29,7 +30,7 @@ from cloudfold.drivers.local.provision import ID_LABEL
 pytestmark = pytest.mark.database
 
 MINE = [f"{k}={v}" for k, v in LABELS.items()]
-PUBLISH_FROM = random.randrange(21000, 29800, 100)  # host ports of this session's own (see test_caches)
+PUBLISH_FROM = slots.pick(21000, 29800, 100)  # host ports of this session's own (see test_caches)
 
 
 @pytest.fixture

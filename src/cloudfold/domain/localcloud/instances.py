@@ -9,6 +9,8 @@ publish, what the host can give), and a container whose start fails is removed a
 
 from __future__ import annotations
 
+import itertools
+import random
 import shlex
 import socket
 from collections.abc import Callable
@@ -141,17 +143,21 @@ def _free_on_host(ip: str, port: int, proto: str) -> bool:
 
 def _pick_ports(cloud: Cloud, account_id: int, ports: list[tuple[int, int, str]],
                 on_engine: set[tuple[int, str]]) -> list[tuple[int, int, str]]:
-    """Host port 0 is any free port: for a member, the first one of the range they may publish
-    that no instance publishes, no container on the engine publishes (``on_engine``) and nothing
-    on this host holds (none left: 409); for an admin the engine picks, and the record takes the
-    engine's choice (`_chosen_ports`)."""
+    """Host port 0 is any free port: for a member, one of the range they may publish that no
+    instance publishes, no container on the engine publishes (``on_engine``) and nothing on this
+    host holds (none left: 409), looked for from a random place in the range, so that launches
+    at the same moment (other API processes, or other engines on the host) rarely reach for
+    the same port; for an admin the engine picks, and the record takes the engine's choice
+    (`_chosen_ports`)."""
     if all(h != ANY_PORT for h, _, _ in ports) or not quotas.enforced(cloud.principal):
         return ports
     taken = _published(cloud, account_id) | on_engine | {(h, p) for h, _, p in ports}
     picked = []
     for host, inner, proto in ports:
         if host == ANY_PORT:
-            host = next((x for x in cloud.settings.publish_ports if (x, proto) not in taken
+            allowed = cloud.settings.publish_ports
+            start = random.randrange(len(allowed))
+            host = next((x for x in itertools.chain(allowed[start:], allowed[:start]) if (x, proto) not in taken
                          and _free_on_host(cloud.settings.local_publish_ip, x, proto)), None)
             if host is None:
                 raise Conflict(quotas.NOT_AVAILABLE)
