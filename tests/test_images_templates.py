@@ -5,6 +5,7 @@ not run here: only the command it would run is checked."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -112,6 +113,29 @@ def test_built_busybox_image_serves_http_from_a_container(engine, engine_socket)
         assert code == 0 and b"PATH=/usr/local/sbin" in out and b"httpd" in out and b"busybox works" in out
     finally:
         c.remove(force=True)
+
+
+def test_a_build_removes_the_earlier_builds_no_container_uses(engine, engine_socket, monkeypatch):
+    """Earlier builds left untagged are pruned by the next build (Podman lists images ~0.1 s
+    each, so they slowed every template listing); one a container still runs stays."""
+    spec = dataclasses.replace(BUSYBOX, name=f"localhost/cf-prune-{uuid.uuid4().hex[:8]}")
+    mine = {"label": f"{LABEL}={spec.ref}"}
+    driver = registry.open_driver(engine_spec(engine_socket))
+    try:
+        first = builder.build(driver, spec)["id"]
+        c = engine.containers.run(spec.ref, ["sleep", "300"], detach=True, labels=TEST_LABELS)
+        second = builder.build(driver, spec)["id"]  # the first: untagged, in use, kept
+        monkeypatch.setattr(builder, "PRUNE_AFTER", "0s")
+        third = builder.build(driver, spec)["id"]  # the second: untagged, unused, removed
+        assert {i.id for i in engine.images.list(all=True, filters=mine)} == {first, third}
+        c.remove(force=True)
+        fourth = builder.build(driver, spec)["id"]
+        assert {i.id for i in engine.images.list(all=True, filters=mine)} == {fourth}
+        assert len({first, second, third, fourth}) == 4
+    finally:
+        for image in engine.images.list(all=True, filters=mine):
+            engine.images.remove(image.id, force=True)
+        driver.close()
 
 
 # -- the CLI -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from cloudfold.images.rootfs import BUILDERS, Progress
 from cloudfold.images.specs import LABEL, SPECS, ImageSpec
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+PRUNE_AFTER = "1m"  # an untagged build older than this is an earlier one, not another build's in flight
 
 
 def _quiet(_message: str) -> None:
@@ -35,6 +36,8 @@ def build(driver: LocalDriver, spec: ImageSpec, progress: Progress = _quiet, mir
         image = driver.import_image(tarball, spec.ref, config_changes(spec))
     if image is None:
         raise DriverError(f"the engine did not keep {spec.ref}")
+    progress(f"removing earlier builds of {spec.ref} no container uses")
+    driver.prune_untagged(f"{LABEL}={spec.ref}", PRUNE_AFTER)
     return image
 
 
