@@ -120,7 +120,7 @@ def test_another_users_key_is_not_found(client, member, make_account, method, su
 
 
 @pytest.mark.parametrize("method,suffix", [("DELETE", ""), ("POST", "/rotate"), ("POST", "/regenerate")])
-@pytest.mark.parametrize("key_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize("key_id", [str(uuid.uuid4()), "not-a-uuid"], ids=["unknown-uuid", "not-a-uuid"])
 def test_unknown_key_id_is_not_found(client, member, method, suffix, key_id):
     assert_error(client.request(method, f"/auth/keys/{key_id}{suffix}", headers=member.headers), 404, "NOT_FOUND")
 

@@ -93,7 +93,7 @@ def test_ownerless_tasks_are_for_admins(client, member, admin):
     assert_error(client.get(f"/tasks/{task_id}", headers=member.headers), 404, "NOT_FOUND")
 
 
-@pytest.mark.parametrize("task_id", [str(uuid.uuid4()), "not-a-task"])
+@pytest.mark.parametrize("task_id", [str(uuid.uuid4()), "not-a-task"], ids=["unknown-uuid", "not-a-task"])
 def test_unknown_task_is_404(client, member, admin, task_id):
     assert_error(client.get(f"/tasks/{task_id}", headers=member.headers), 404, "NOT_FOUND")
     assert_error(client.get(f"/tasks/{task_id}", headers=admin.headers), 404, "NOT_FOUND")
