@@ -99,8 +99,8 @@ async def submitted(request: Request, model: type[BaseModel], data: dict[str, An
         aliases = aliases or {}
         field = field_of(exc.message, (*fields, *aliases))
         field = aliases.get(field, field)
-        errors = {field if field in fields else FORM: exc.message}
-        return await in_session(request, lambda s: again(s, status_for(exc), errors))
+        status, errors = status_for(exc), {field if field in fields else FORM: exc.message}
+        return await in_session(request, lambda s: again(s, status, errors))
     return redirect(done)
 
 
