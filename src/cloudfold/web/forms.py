@@ -81,26 +81,29 @@ def parsed(model: type[BaseModel], data: dict[str, Any]) -> tuple[BaseModel | No
         return None, errors
 
 
-async def submitted(request: Request, model: type[BaseModel], data: dict[str, Any], fields: Sequence[str],
-                    act: Callable[[Any, Any], Any], again: Callable[[Any, int, dict[str, str]], Response], done: str,
+async def submitted(request: Request, model: type[BaseModel], body_of: Callable[[dict[str, str]], dict[str, Any]],
+                    fields: Sequence[str], act: Callable[[Any, Principal, Any], Any],
+                    again: Callable[[Any, Principal, dict[str, str], int, dict[str, str]], Response], done: str,
                     aliases: Mapping[str, str] | None = None) -> Response:
-    """A create form: ``data`` checked by the API's request ``model``, then ``act(session, body)``
-    (the API's use case) and a 303 to ``done``; else ``again(session, status, errors)``, the page
-    with each error (pydantic's or the domain's words, the API's status) next to the field of
-    ``fields`` it names (``aliases``: a word in a message -> its field), refusals audited."""
-    body, errors = parsed(model, data)
+    """A create form, after its CSRF check, from a principal holding `write`: ``body_of(form)``
+    checked by the API's request ``model``, then ``act(session, principal, body)`` (the API's use
+    case) and a 303 to ``done``; else ``again(session, principal, form, status, errors)``, the
+    page with each error (pydantic's or the domain's words, the API's status) next to the field
+    of ``fields`` it names (``aliases``: a word in a message -> its field), refusals audited."""
+    p, form = await scoped_form(request, "write")
+    body, errors = parsed(model, body_of(form))
     if body is None:
         errors = {k if k in fields else FORM: v for k, v in errors.items()}
-        return await in_session(request, lambda s: again(s, 400, errors))
+        return await in_session(request, lambda s: again(s, p, form, 400, errors))
     try:
-        await in_session(request, lambda s: act(s, body))
+        await in_session(request, lambda s: act(s, p, body))
     except CloudfoldError as exc:
         await audit_refusal(request, exc)
         aliases = aliases or {}
         field = field_of(exc.message, (*fields, *aliases))
         field = aliases.get(field, field)
         status, errors = status_for(exc), {field if field in fields else FORM: exc.message}
-        return await in_session(request, lambda s: again(s, status, errors))
+        return await in_session(request, lambda s: again(s, p, form, status, errors))
     return redirect(done)
 
 

@@ -21,8 +21,7 @@ from cloudfold.domain.budgets import periods as budget_periods
 from cloudfold.domain.context import Principal
 from cloudfold.domain.costs import breakdown, money, periods, summary
 from cloudfold.drivers.registry import PROVIDER_TYPES
-from cloudfold.runtime import Runtime
-from cloudfold.web.forms import needs, removed, scoped_form, submitted
+from cloudfold.web.forms import needs, removed, submitted
 from cloudfold.web.render import PageRoute, page
 
 router = APIRouter(prefix="/ui/costs", route_class=PageRoute, include_in_schema=False)
@@ -86,11 +85,10 @@ def _rule_body(form: dict[str, str]) -> dict:
 
 @router.post("/rules")
 async def create_rule(request: Request):
-    p, form = await scoped_form(request, "write")
-    runtime: Runtime = request.app.state.runtime
-    return await submitted(request, RuleIn, _rule_body(form), RULE_FIELDS,
-                           lambda s, body: rules.create(s, context(request, p), runtime.settings, body.spec()),
-                           lambda s, status_code, errors: _view(request, s, p, status_code, values=form, errors=errors),
+    settings = request.app.state.runtime.settings
+    return await submitted(request, RuleIn, _rule_body, RULE_FIELDS,
+                           lambda s, p, body: rules.create(s, context(request, p), settings, body.spec()),
+                           lambda s, p, form, code, errors: _view(request, s, p, code, values=form, errors=errors),
                            "/ui/costs#budgets", aliases=ALIASES)
 
 

@@ -8,11 +8,12 @@ a volume in use (409) are the API's rules, audited as the API's are. The page it
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from pydantic import Field
 
 from cloudfold.api.faces.volumes import VolumeIn
 from cloudfold.api.faces.vpcs import SubnetIn, VpcIn
 from cloudfold.domain.localcloud import networks, volumes
-from cloudfold.web.forms import removed, scoped_form, submitted
+from cloudfold.web.forms import removed, submitted
 from cloudfold.web.pages_local import cloud_of, view
 from cloudfold.web.render import PageRoute
 
@@ -24,44 +25,48 @@ SUBNET_FIELDS = ("cidr_block", "availability_zone", "name", "vpc_id")
 VOLUME_FIELDS = ("size_gb", "name")
 
 
+class SubnetForm(SubnetIn):
+    """The subnet form: the API's body plus the VPC it goes in (the API's path parameter)."""
+    vpc_id: str = Field("", max_length=64)
+
+
 def _text(form: dict[str, str], *names: str) -> dict[str, str | None]:
     """The form's fields as the API's body: trimmed, an empty optional one left out (None)."""
-    return {n: form.get(n, "").strip() or (None if n != "name" else "") for n in names}
+    return {n: form.get(n, "").strip() or (None if n not in ("name", "vpc_id") else "") for n in names}
 
 
-async def _create(request: Request, which: str, model, data: dict, fields: tuple[str, ...], act, done: str,
+async def _create(request: Request, which: str, model, body_of, fields: tuple[str, ...], act, done: str,
                   aliases: dict[str, str] | None = None):
-    p, form = await scoped_form(request, "write")
-
-    def again(session, status: int, errors: dict[str, str]):
+    def again(session, p, form: dict[str, str], status: int, errors: dict[str, str]):
         return view(request, session, p, status, which=which, values=form, errors=errors)
 
-    return await submitted(request, model, data(form), fields,
-                           lambda session, body: act(cloud_of(request, session, p), body, form), again, done, aliases)
+    def run(session, p, body):
+        return act(cloud_of(request, session, p), body)
+
+    return await submitted(request, model, body_of, fields, run, again, done, aliases)
 
 
 @router.post("/vpcs")
 async def create_vpc(request: Request):
     return await _create(request, "vpc", VpcIn, lambda form: _text(form, "name", "cidr_block"), VPC_FIELDS,
-                         lambda cloud, body, _: networks.create_vpc(cloud, body.name, body.cidr_block), NETWORKS)
+                         lambda cloud, body: networks.create_vpc(cloud, body.name, body.cidr_block), NETWORKS)
 
 
 @router.post("/subnets")
 async def create_subnet(request: Request):
-    def act(cloud, body, form):
-        return networks.create_subnet(cloud, form.get("vpc_id", ""), body.name, body.cidr_block,
-                                      body.availability_zone)
+    def act(cloud, body: SubnetForm):
+        return networks.create_subnet(cloud, body.vpc_id, body.name, body.cidr_block, body.availability_zone)
 
-    return await _create(request, "subnet", SubnetIn,
-                         lambda form: _text(form, "name", "cidr_block", "availability_zone"), SUBNET_FIELDS, act,
-                         NETWORKS, aliases={"VPC": "vpc_id"})
+    return await _create(request, "subnet", SubnetForm,
+                         lambda form: _text(form, "vpc_id", "name", "cidr_block", "availability_zone"), SUBNET_FIELDS,
+                         act, NETWORKS, aliases={"VPC": "vpc_id"})
 
 
 @router.post("/volumes")
 async def create_volume(request: Request):
     return await _create(request, "volume", VolumeIn,
                          lambda form: {"name": form.get("name", "").strip(), "size_gb": form.get("size_gb", "").strip()},
-                         VOLUME_FIELDS, lambda cloud, body, _: volumes.create(cloud, body.name, body.size_gb), VOLUMES)
+                         VOLUME_FIELDS, lambda cloud, body: volumes.create(cloud, body.name, body.size_gb), VOLUMES)
 
 
 @router.post("/vpcs/{vpc_id}/delete")

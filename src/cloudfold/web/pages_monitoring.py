@@ -91,11 +91,10 @@ def _rule_body(form: dict[str, str]) -> dict:
 
 @router.post("/rules")
 async def create_rule(request: Request):
-    p, form = await scoped_form(request, "write")
-    runtime: Runtime = request.app.state.runtime
-    return await submitted(request, RuleIn, _rule_body(form), RULE_FIELDS,
-                           lambda s, body: rules.create(s, context(request, p), runtime.settings, body.spec()),
-                           lambda s, status, errors: _view(request, s, p, status, values=form, rule_errors=errors),
+    settings = request.app.state.runtime.settings
+    return await submitted(request, RuleIn, _rule_body, RULE_FIELDS,
+                           lambda s, p, body: rules.create(s, context(request, p), settings, body.spec()),
+                           lambda s, p, form, code, errors: _view(request, s, p, code, values=form, rule_errors=errors),
                            "/ui/monitoring#rules", aliases={"resource": "resource_id"})
 
 
@@ -116,12 +115,11 @@ def _monitor_body(form: dict[str, str]) -> dict:
 async def create_monitor(request: Request):
     """As `POST /api/monitors`: `MonitorIn`, then `service.create` (kinds, targets, the egress
     rule, quota, audit)."""
-    p, form = await scoped_form(request, "write")
-    runtime: Runtime = request.app.state.runtime
-    return await submitted(request, MonitorIn, _monitor_body(form), MONITOR_FIELDS,
-                           lambda s, body: service.create(s, context(request, p), runtime.settings, body.model_dump()),
-                           lambda s, status, errors: _view(request, s, p, status, monitor_values=form,
-                                                           monitor_errors=errors),
+    settings = request.app.state.runtime.settings
+    return await submitted(request, MonitorIn, _monitor_body, MONITOR_FIELDS,
+                           lambda s, p, body: service.create(s, context(request, p), settings, body.model_dump()),
+                           lambda s, p, form, code, errors: _view(request, s, p, code, monitor_values=form,
+                                                                  monitor_errors=errors),
                            "/ui/monitoring#monitors")
 
 
