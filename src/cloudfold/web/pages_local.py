@@ -5,7 +5,8 @@ target states), auto-scaling groups, gateway routes and caches, read-only, as `G
 functions: their visibility and shapes), and a form that launches
 an instance from a template (`domain/templates`: every image of the local engine), checked by
 the API's `InstanceIn` and created by `instances.create`. Starting and stopping an instance is
-its machine page's buttons (the one action path)."""
+its machine page's buttons (the one action path); VPCs, subnets and volumes are made and deleted
+with the forms of `pages_local_forms.py`, which re-render this page (`view`) with their errors."""
 
 from __future__ import annotations
 
