@@ -31,8 +31,9 @@ class SubnetForm(SubnetIn):
 
 
 def _text(form: dict[str, str], *names: str) -> dict[str, str | None]:
-    """The form's fields as the API's body: trimmed, an empty optional one left out (None)."""
-    return {n: form.get(n, "").strip() or (None if n not in ("name", "vpc_id") else "") for n in names}
+    """The form's fields as the API's body: trimmed; an empty one None (the API's default, or
+    its "valid integer" refusal), but an empty name or VPC stays "" (the API's refusal names it)."""
+    return {n: form.get(n, "").strip() or ("" if n in ("name", "vpc_id") else None) for n in names}
 
 
 async def _create(request: Request, which: str, model, body_of, fields: tuple[str, ...], act, done: str,
@@ -64,9 +65,8 @@ async def create_subnet(request: Request):
 
 @router.post("/volumes")
 async def create_volume(request: Request):
-    return await _create(request, "volume", VolumeIn,
-                         lambda form: {"name": form.get("name", "").strip(), "size_gb": form.get("size_gb", "").strip()},
-                         VOLUME_FIELDS, lambda cloud, body: volumes.create(cloud, body.name, body.size_gb), VOLUMES)
+    return await _create(request, "volume", VolumeIn, lambda form: _text(form, "name", "size_gb"), VOLUME_FIELDS,
+                         lambda cloud, body: volumes.create(cloud, body.name, body.size_gb), VOLUMES)
 
 
 @router.post("/vpcs/{vpc_id}/delete")

@@ -71,7 +71,8 @@ def _view(request: Request, session: Session, p: Principal, status: int = 200, *
     can_change = "write" in p.scopes
     return page(request, "monitoring.html", status, monitors=monitors, total=total, alerts=_alerts(session, p),
                 silences=SILENCES, rules=[RuleOut.of(r) for r in rules.visible(session, p)],
-                kinds=rules.kinds(), monitor_kinds=specs.KINDS, machines=_machines(request, p) if can_change else [], can_change=can_change,
+                kinds=rules.kinds(), monitor_kinds=specs.KINDS, machines=_machines(request, p) if can_change else [],
+                can_change=can_change,
                 values=values.pop("values", {}), rule_errors=values.pop("rule_errors", {}),
                 monitor_values=values.pop("monitor_values", {}), monitor_errors=values.pop("monitor_errors", {}),
                 **values)
