@@ -11,25 +11,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from conftest import PASSWORD
-from localcloud_support import LABELS, POOL, remove_labelled
-from ui_support import ADMIN, dashboard_server, signed_in_page
+from ui_support import ADMIN, local_cloud_server, signed_in_page
 
 
 @pytest.fixture
 def server(tmp_path, engine, engine_socket) -> Iterator[str]:  # `engine` builds the busybox image
-    with dashboard_server(tmp_path, CLOUDFOLD_LOCAL_VPC_POOL=POOL) as (base, _):
-        key = httpx.post(base + "/auth/login", json={"email": ADMIN, "password": PASSWORD}).json()["api_key"]
-        r = httpx.post(base + "/api/providers", headers={"X-API-Key": key},
-                       json={"id": "podman", "provider_type": "local", "display_name": "Local engine",
-                             "config": {"docker_host": engine_socket, "labels": LABELS}})
-        assert r.status_code == 201, r.text
-        try:
-            yield base
-        finally:
-            remove_labelled(engine_socket, LABELS)
+    with local_cloud_server(tmp_path, engine_socket) as base:
+        yield base
 
 
 def test_launch_an_instance_from_a_template(browser, server):

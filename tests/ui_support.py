@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 from conftest import PASSWORD
+from localcloud_support import LABELS, POOL, remove_labelled
 from serve_process import run_cli, serving
 from sqlalchemy import create_engine, update
 from sqlalchemy.orm import Session
@@ -132,6 +134,23 @@ def dashboard_server(tmp: Path, **env_extra: str) -> Iterator[tuple[str, DirectR
             yield base, direct
         finally:
             direct.engine.dispose()
+
+
+@contextmanager
+def local_cloud_server(tmp: Path, engine_socket: str) -> Iterator[str]:
+    """`dashboard_server` with a local account on the tests' engine registered by ADMIN (so the
+    admin makes the local cloud's objects), labelled for this session (`localcloud_support.LABELS`,
+    this session's VPC pool): its base URL; the labelled engine objects are removed after."""
+    with dashboard_server(tmp, CLOUDFOLD_LOCAL_VPC_POOL=POOL) as (base, _):
+        key = httpx.post(base + "/auth/login", json={"email": ADMIN, "password": PASSWORD}).json()["api_key"]
+        r = httpx.post(base + "/api/providers", headers={"X-API-Key": key},
+                       json={"id": "podman", "provider_type": "local", "display_name": "Local engine",
+                             "config": {"docker_host": engine_socket, "labels": LABELS}})
+        assert r.status_code == 201, r.text
+        try:
+            yield base
+        finally:
+            remove_labelled(engine_socket, LABELS)
 
 
 def page_opener(browser, base: str, width: int):

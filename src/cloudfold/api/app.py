@@ -62,10 +62,11 @@ from cloudfold.web import (  # issue 12: the dashboard's other pages, one module
     pages_costs,
     pages_keys,
     pages_local,
+    pages_local_forms,
     pages_monitoring,
 )
 
-PAGE_ROUTERS = [pages_accounts, pages_keys, pages_audit, pages_costs, pages_monitoring, pages_local]
+PAGE_ROUTERS = [pages_accounts, pages_keys, pages_audit, pages_costs, pages_monitoring, pages_local, pages_local_forms]
 
 # Routes are matched in this order, one by one: the most requested come first (probes, then
 # the authenticated read path: keys, inventory pages, resources, dashboard). No two families

@@ -5,17 +5,20 @@ error next to the field that caused it, in the API's own words."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from cloudfold.api.errors import audit_refusal, status_for
 from cloudfold.domain.context import Principal
-from cloudfold.errors import Forbidden
+from cloudfold.errors import CloudfoldError, Forbidden
 from cloudfold.runtime import Runtime
+from cloudfold.web.render import redirect
 from cloudfold.web.session import checked_form, page_principal
 
 T = TypeVar("T")
@@ -76,6 +79,40 @@ def parsed(model: type[BaseModel], data: dict[str, Any]) -> tuple[BaseModel | No
         for e in exc.errors():
             errors.setdefault(str(e["loc"][0]) if e["loc"] else FORM, e["msg"])
         return None, errors
+
+
+async def submitted(request: Request, model: type[BaseModel], body_of: Callable[[dict[str, str]], dict[str, Any]],
+                    fields: Sequence[str], act: Callable[[Any, Principal, Any], Any],
+                    again: Callable[[Any, Principal, dict[str, str], int, dict[str, str]], Response], done: str,
+                    aliases: Mapping[str, str] | None = None) -> Response:
+    """A create form, after its CSRF check, from a principal holding `write`: ``body_of(form)``
+    checked by the API's request ``model``, then ``act(session, principal, body)`` (the API's use
+    case) and a 303 to ``done``; else ``again(session, principal, form, status, errors)``, the
+    page with each error (pydantic's or the domain's words, the API's status) next to the field
+    of ``fields`` it names (``aliases``: a word in a message -> its field), refusals audited."""
+    p, form = await scoped_form(request, "write")
+    body, errors = parsed(model, body_of(form))
+    if body is None:
+        errors = {k if k in fields else FORM: v for k, v in errors.items()}
+        return await in_session(request, lambda s: again(s, p, form, 400, errors))
+    try:
+        await in_session(request, lambda s: act(s, p, body))
+    except CloudfoldError as exc:
+        await audit_refusal(request, exc)
+        aliases = aliases or {}
+        field = field_of(exc.message, (*fields, *aliases))
+        field = aliases.get(field, field)
+        status, errors = status_for(exc), {field if field in fields else FORM: exc.message}
+        return await in_session(request, lambda s: again(s, p, form, status, errors))
+    return redirect(done)
+
+
+async def removed(request: Request, act: Callable[[Any, Principal], Any], done: str) -> Response:
+    """A delete button (confirmed in the browser): ``act(session, principal)``, the API's use
+    case, after the CSRF and scope checks; its refusal (404, 409) is the error page."""
+    p, _ = await scoped_form(request, "write")
+    await in_session(request, lambda s: act(s, p))
+    return redirect(done)
 
 
 def pager(path: str, chosen: dict[str, Any], page_no: int, size: int, total: int) -> dict[str, Any]:

@@ -5,7 +5,8 @@ target states), auto-scaling groups, gateway routes and caches, read-only, as `G
 functions: their visibility and shapes), and a form that launches
 an instance from a template (`domain/templates`: every image of the local engine), checked by
 the API's `InstanceIn` and created by `instances.create`. Starting and stopping an instance is
-its machine page's buttons (the one action path)."""
+its machine page's buttons (the one action path); VPCs, subnets and volumes are made and deleted
+with the forms of `pages_local_forms.py`, which re-render this page (`view`) with their errors."""
 
 from __future__ import annotations
 
@@ -38,13 +39,13 @@ router = APIRouter(prefix="/ui/local", route_class=PageRoute, include_in_schema=
 FIELDS = ("name", "template", "subnet_id", "ports", "command", "cpu", "memory")
 
 
-def _cloud(request: Request, session: Session, p: Principal) -> Cloud:
+def cloud_of(request: Request, session: Session, p: Principal) -> Cloud:
     runtime: Runtime = request.app.state.runtime
     return Cloud(session, context(request, p), runtime.events, runtime.secretbox, runtime.settings)
 
 
-def _view(request: Request, session: Session, p: Principal, status: int = 200, **values):
-    cloud = _cloud(request, session, p)
+def view(request: Request, session: Session, p: Principal, status: int = 200, **values):
+    cloud = cloud_of(request, session, p)
     vpcs = [(vpc_out(v), [subnet_out(s) for s in networks.list_subnets(cloud, v.id)])
             for v in networks.list_vpcs(cloud)]
     attached = volumes.attachments(cloud, p.user_id)
@@ -54,12 +55,12 @@ def _view(request: Request, session: Session, p: Principal, status: int = 200, *
                 instances=[instance_out(i) for i in instances.list_mine(cloud)],
                 volumes=[volume_out(v, attached.get(v.id, [])) for v in volumes.list_mine(cloud)],
                 can_launch="write" in p.scopes, values=values.pop("values", {}), errors=values.pop("errors", {}),
-                **values)
+                which=values.pop("which", "launch"), **values)
 
 
 @router.get("")
 def local_page(request: Request, session: Session = Depends(get_session), p: Principal = Depends(needs("read"))):
-    return _view(request, session, p)
+    return view(request, session, p)
 
 
 @router.get("/templates")
@@ -94,16 +95,16 @@ async def launch(request: Request):
 
     def run(session: Session):
         if not form.get("template"):
-            return _view(request, session, p, 400, values=form, errors={"template": "Choose a template"})
+            return view(request, session, p, 400, values=form, errors={"template": "Choose a template"})
         try:
             image = templates.info(session, runtime.settings, runtime.secretbox, form["template"]).template.image
         except CloudfoldError as exc:
-            return _view(request, session, p, status_for(exc), values=form, errors={"template": exc.message})
+            return view(request, session, p, status_for(exc), values=form, errors={"template": exc.message})
         body, errors = parsed(InstanceIn, _launch_body(form, image))
         if body is None:
             errors = {("template" if k == "image" else k): v for k, v in errors.items()}
-            return _view(request, session, p, 400, values=form, errors=errors)
-        made = instances.create(_cloud(request, session, p), instances.Launch(**body.model_dump()))
+            return view(request, session, p, 400, values=form, errors=errors)
+        made = instances.create(cloud_of(request, session, p), instances.Launch(**body.model_dump()))
         return made.resource_id
 
     try:
@@ -113,7 +114,7 @@ async def launch(request: Request):
         field = field_of(exc.message, ("subnet_id", "subnet", "ports", "port", "name", "cpu", "memory", "command"))
         field = {"subnet": "subnet_id", "port": "ports"}.get(field, field)
         status, errors = status_for(exc), {field if field in FIELDS else FORM: exc.message}
-        return await in_session(request, lambda s: _view(request, s, p, status, values=form, errors=errors))
+        return await in_session(request, lambda s: view(request, s, p, status, values=form, errors=errors))
     if isinstance(done, int):
         return redirect(f"/ui/machines/{done}")
     return done

@@ -2,8 +2,9 @@
 firing alerts with acknowledge and silence (`domain/alerts/active`, as `POST /api/alerts/{id}/ack`
 and `/silence`), and a machine's CPU, memory, network and disk charts over 1 h / 24 h / 7 d /
 30 d from the analytics domain (`domain/metrics/series.history`, as `GET /api/analytics/...`),
-and the caller's alert rules with a form to make one and a button to delete one (`domain/alerts/rules`,
-as `POST /api/alert-rules` and `DELETE /api/alert-rules/{id}`)."""
+the caller's alert rules with a form to make one and a button to delete one (`domain/alerts/rules`,
+as `POST /api/alert-rules` and `DELETE /api/alert-rules/{id}`), and the same for monitors
+(`domain/monitors/service.create`/`remove`, as `POST /api/monitors` and `DELETE /api/monitors/{id}`)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from cloudfold.api.deps import context, get_session
-from cloudfold.api.errors import audit_refusal, status_for
 from cloudfold.api.faces.alert_schemas import AlertOut, RuleIn, RuleOut, SilenceIn
-from cloudfold.api.faces.monitor_schemas import MonitorOut
+from cloudfold.api.faces.monitor_schemas import MonitorIn, MonitorOut
 from cloudfold.domain import inventory, policy
 from cloudfold.domain.alerts import active, rules
 from cloudfold.domain.context import Principal
 from cloudfold.domain.metrics import series
-from cloudfold.domain.monitors import service
-from cloudfold.errors import CloudfoldError
+from cloudfold.domain.monitors import service, specs
 from cloudfold.runtime import Runtime
-from cloudfold.web.forms import FORM, field_of, in_session, needs, parsed, scoped_form
+from cloudfold.web.forms import in_session, needs, parsed, removed, scoped_form, submitted
 from cloudfold.web.render import PageRoute, page, redirect
 
 router = APIRouter(prefix="/ui/monitoring", route_class=PageRoute, include_in_schema=False)
@@ -32,6 +31,7 @@ ALERTS_SHOWN = 100
 SILENCES = (15, 60, 240, 1440)
 MACHINES_OFFERED = 200  # the rule form's machine choices (more: type the id)
 RULE_FIELDS = ("name", "kind", "resource_id", "open_after")
+MONITOR_FIELDS = ("target", "interval_seconds", "kind", "name")  # the first a message names is its field
 # chart id -> (title, unit, [(series label, how to read it off a point)])
 CHARTS = {
     "cpu": ("CPU", " %", [("cpu %", lambda p: p.cpu)]),
@@ -50,6 +50,7 @@ def _monitors(session: Session, p: Principal) -> tuple[list[dict], int]:
     for m in rows:
         checks = service.checks(session, p, str(m.id), limit=SPARK_CHECKS)
         shown.append({"monitor": MonitorOut.model_validate(m, from_attributes=True), "uptime": uptime.get(m.id, {}),
+                      "can_delete": "write" in p.scopes and not m.auto and policy.may(p, policy.DELETE, m),
                       "spark": [c.latency_ms for c in reversed(checks) if c.latency_ms is not None]})
     return shown, total
 
@@ -70,8 +71,11 @@ def _view(request: Request, session: Session, p: Principal, status: int = 200, *
     can_change = "write" in p.scopes
     return page(request, "monitoring.html", status, monitors=monitors, total=total, alerts=_alerts(session, p),
                 silences=SILENCES, rules=[RuleOut.of(r) for r in rules.visible(session, p)],
-                kinds=rules.kinds(), machines=_machines(request, p) if can_change else [], can_change=can_change,
-                values=values.pop("values", {}), rule_errors=values.pop("rule_errors", {}), **values)
+                kinds=rules.kinds(), monitor_kinds=specs.KINDS, machines=_machines(request, p) if can_change else [],
+                can_change=can_change,
+                values=values.pop("values", {}), rule_errors=values.pop("rule_errors", {}),
+                monitor_values=values.pop("monitor_values", {}), monitor_errors=values.pop("monitor_errors", {}),
+                **values)
 
 
 @router.get("")
@@ -88,27 +92,42 @@ def _rule_body(form: dict[str, str]) -> dict:
 
 @router.post("/rules")
 async def create_rule(request: Request):
-    p, form = await scoped_form(request, "write")
-    runtime: Runtime = request.app.state.runtime
-    body, errors = parsed(RuleIn, _rule_body(form))
-    if body is None:
-        errors = {k if k in RULE_FIELDS else FORM: v for k, v in errors.items()}
-        return await in_session(request, lambda s: _view(request, s, p, 400, values=form, rule_errors=errors))
-    try:
-        await in_session(request, lambda s: rules.create(s, context(request, p), runtime.settings, body.spec()))
-    except CloudfoldError as exc:
-        await audit_refusal(request, exc)
-        field = field_of(exc.message, (*RULE_FIELDS, "resource"))
-        status, errors = status_for(exc), {{"resource": "resource_id"}.get(field, field): exc.message}
-        return await in_session(request, lambda s: _view(request, s, p, status, values=form, rule_errors=errors))
-    return redirect("/ui/monitoring#rules")
+    settings = request.app.state.runtime.settings
+    return await submitted(request, RuleIn, _rule_body, RULE_FIELDS,
+                           lambda s, p, body: rules.create(s, context(request, p), settings, body.spec()),
+                           lambda s, p, form, code, errors: _view(request, s, p, code, values=form, rule_errors=errors),
+                           "/ui/monitoring#rules", aliases={"resource": "resource_id"})
 
 
 @router.post("/rules/{rule_id}/delete")
 async def delete_rule(request: Request, rule_id: int):
-    p, _ = await scoped_form(request, "write")
-    await in_session(request, lambda s: rules.delete(s, context(request, p), rule_id))
-    return redirect("/ui/monitoring#rules")
+    return await removed(request, lambda s, p: rules.delete(s, context(request, p), rule_id), "/ui/monitoring#rules")
+
+
+def _monitor_body(form: dict[str, str]) -> dict:
+    """The form as the API's `MonitorIn` (an empty name or interval: the API's default)."""
+    body = {"kind": form.get("kind", ""), "target": form.get("target", "").strip(),
+            "name": form.get("name", "").strip() or None}
+    interval = form.get("interval_seconds", "").strip()
+    return {**body, "interval_seconds": interval} if interval else body
+
+
+@router.post("/monitors")
+async def create_monitor(request: Request):
+    """As `POST /api/monitors`: `MonitorIn`, then `service.create` (kinds, targets, the egress
+    rule, quota, audit)."""
+    settings = request.app.state.runtime.settings
+    return await submitted(request, MonitorIn, _monitor_body, MONITOR_FIELDS,
+                           lambda s, p, body: service.create(s, context(request, p), settings, body.model_dump()),
+                           lambda s, p, form, code, errors: _view(request, s, p, code, monitor_values=form,
+                                                                  monitor_errors=errors),
+                           "/ui/monitoring#monitors")
+
+
+@router.post("/monitors/{monitor_id}/delete")
+async def delete_monitor(request: Request, monitor_id: str):
+    return await removed(request, lambda s, p: service.remove(s, context(request, p), monitor_id),
+                         "/ui/monitoring#monitors")
 
 
 def charts_of(history: series.History) -> dict[str, dict]:
