@@ -11,7 +11,10 @@ import uuid
 from collections.abc import Iterator
 
 import docker
+import httpx
 import pytest
+from autoscaling_support import group_body
+from conftest import PASSWORD
 from localcloud_support import LABELS
 from ui_support import ADMIN, local_cloud_server, serious_violations, signed_in_page
 
@@ -75,5 +78,24 @@ def test_create_a_vpc_a_subnet_and_a_volume(browser, server, engine_socket):
         assert page.locator("[data-subnet]", has_text=subnet).count() == 1
         # the one console error is the refused subnet's answer (400), not a refused script or style
         assert [e for e in page.csp_errors if "status of 400" not in e] == [], page.csp_errors
+    finally:
+        page.context.close()
+
+
+def test_a_group_made_elsewhere_appears_without_a_reload(browser, server):
+    """The page follows the local cloud's service events too (`load_balancer`,
+    `autoscaling.group`, `gateway_route`): a group made through the API shows up on the open
+    page, and the page was not loaded again."""
+    page = signed_in_page(browser, server, ADMIN)
+    try:
+        page.goto("/ui/local")
+        page.locator("html[data-live=open]").wait_for(state="attached", timeout=30_000)
+        page.evaluate("window.notReloaded = true")
+        key = httpx.post(server + "/auth/login", json={"email": ADMIN, "password": PASSWORD}).json()["api_key"]
+        r = httpx.post(server + "/autoscaling/groups", headers={"X-API-Key": key}, timeout=60,
+                       json=group_body(min_size=0, desired_capacity=0))
+        assert r.status_code == 201, r.text
+        page.locator(f"[data-group='{r.json()['id']}']").wait_for(timeout=8_000)  # before other events
+        assert page.evaluate("window.notReloaded") is True
     finally:
         page.context.close()
