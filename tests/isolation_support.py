@@ -18,12 +18,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-import slots
-
 from caches_support import build_redis_image
 from engine import IMAGE
 from inventory_support import sync, wait_task
-from lb_support import stop_proxy
+from lb_support import free_block, stop_proxy
 from localcloud_support import make, vpc_with_subnet
 
 NOT_YOURS = (404,)
@@ -160,7 +158,7 @@ def alices_alerts(client, alice, manual: dict, tag: str) -> tuple[dict, list[str
 def alices_balancer(client, alice, tag: str) -> tuple[dict, list[str]]:
     """alice's load balancer and the gateway route to it, on ports of this test's own."""
     settings = client.app.state.runtime.settings
-    low = slots.pick(40000, 48000, 20)
+    low = free_block()
     settings.lb_port_range, settings.gateway_port = f"{low}-{low + 9}", low + 10
     lb = make(alice, "/loadbalancers", {"name": f"alicelb{tag}"})
     route = make(alice, "/routes", {"name": f"aliceroute{tag}", "prefix": f"/alicepath{tag}", "target": lb["id"]})

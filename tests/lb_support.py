@@ -5,6 +5,7 @@ answer their own hostname at /who."""
 
 from __future__ import annotations
 
+import socket
 import urllib.error
 import urllib.request
 import uuid
@@ -24,8 +25,27 @@ SERVE = ["sh", "-c", "hostname > /www/who && exec httpd -f -p 8080 -h /www"]
 FAST = {"interval_s": 1, "timeout_s": 1, "healthy_threshold": 1, "unhealthy_threshold": 1}
 
 
+# below the kernel's ephemeral ports (32768-60999): a listener there fails when an outgoing
+# connection of any process on the host happens to use the same local port
+BLOCKS_FROM, BLOCKS_TO = 31000, 32760  # above the default lb_port_range, which served apps use
+
+
 def free_block(size: int = 20) -> int:
-    return slots.pick(31000, 39000, size)
+    """The first of ``size`` ports, none held on the host, from this process's slot."""
+    for _ in range(100):
+        low = slots.pick(BLOCKS_FROM, BLOCKS_TO, size)
+        if all(bindable(port) for port in range(low, low + size)):
+            return low
+    raise RuntimeError("no free block of ports in this test process's slot")
+
+
+def bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 @pytest.fixture

@@ -33,8 +33,9 @@ def test_admin_reads_request_metrics_and_machine_gauges(client, admin, member):
             if s.labels["vmid"] == str(vmid)]
     assert rate[0].value == 1000.0
     requests = [s for s in families["cloudfold_http_requests"].samples
-                if s.name == "cloudfold_http_requests_total" and s.labels["route"] == "/api/analytics/{vmid}/cpu"]
-    assert requests and requests[0].labels["status"] == "200" and requests[0].value >= 1
+                if s.name == "cloudfold_http_requests_total" and s.labels["route"] == "/api/analytics/{vmid}/cpu"
+                and s.labels["status"] == "200"]  # the registry is the process's: other tests' requests count too
+    assert requests and requests[0].value >= 1
     assert "cloudfold_http_request_duration_seconds" in families and "cloudfold_tasks" in families
 
 

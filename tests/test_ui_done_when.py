@@ -18,14 +18,15 @@ from datetime import timedelta
 import boto3
 import pytest
 from costs_support import TODAY, seed_ce
-from moto_server import moto_url  # noqa: F401  (the session's moto server)
+from moto_server import moto, moto_url  # noqa: F401  (the session's moto server, emptied for this test)
 from ui_support import ADMIN, SHOTS, dashboard_server, signed_in_page
 
 SEEDED = 2000  # EC2 instances in moto: the thousands the machine is found among
 
 
 @pytest.fixture
-def server(tmp_path, moto_url):  # noqa: F811
+def server(tmp_path, moto):  # noqa: F811
+    moto_url = moto  # emptied: only this test's thousands (other tests' leave the account's first sync slow)
     ec2 = boto3.client("ec2", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="AK",
                        aws_secret_access_key="SK")
     image = ec2.describe_images()["Images"][0]["ImageId"]
@@ -48,8 +49,7 @@ def add_account(page, provider_type: str, slug: str, name: str, fields: dict[str
     for field, value in {"display_name": name, "id": slug, **fields}.items():
         page.fill(f"#{field}", value)
     page.click("#account-form button[type=submit]")
-    # generous deadlines: CI runs this beside the PostgreSQL suite on two cores, and the shared
-    # moto server holds every other test's instances by then
+    # generous deadlines: CI runs this beside the PostgreSQL suite and another worker on two cores
     page.wait_for_url(f"**/ui/accounts/{slug}", timeout=120_000)
     page.click("[data-action=sync]")
     page.locator("#sync-task[data-status=succeeded]").wait_for(timeout=180_000)  # re-read live, no reload
