@@ -5,7 +5,6 @@ answer their own hostname at /who."""
 
 from __future__ import annotations
 
-import socket
 import urllib.error
 import urllib.request
 import uuid
@@ -34,18 +33,9 @@ def free_block(size: int = 20) -> int:
     """The first of ``size`` ports, none held on the host, from this process's slot."""
     for _ in range(100):
         low = slots.pick(BLOCKS_FROM, BLOCKS_TO, size)
-        if all(bindable(port) for port in range(low, low + size)):
+        if all(slots.bindable(port) for port in range(low, low + size)):
             return low
     raise RuntimeError("no free block of ports in this test process's slot")
-
-
-def bindable(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ session's TEST_LABELS on every engine object it makes; those are removed after e
 from __future__ import annotations
 
 import random
-import socket
 import uuid
 
 import docker
@@ -57,11 +56,7 @@ def free_port() -> int:
     low, high = (int(p) for p in Settings.model_fields["publish_port_range"].default.split("-"))
     while True:
         port = random.randint(low, high)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+        if slots.bindable(port):
             return port
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import socket
 
 SLOTS = 4
 
@@ -26,3 +27,13 @@ def pick(low: int, high: int, step: int = 1) -> int:
     a stretch of ``step`` from it stays inside the quarter."""
     width = (high - low) // SLOTS // step * step
     return low + slot() * width + random.randrange(0, width - step + 1, step)
+
+
+def bindable(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether nothing on the host holds ``port`` (a TCP bind succeeds)."""
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True

@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 import docker
+import slots
 import httpx
 import pytest
 from engine import TEST_LABELS
@@ -35,18 +35,9 @@ def three_free_ports() -> int:
     """A P where P, P+1 and P+2 are free on 127.0.0.1."""
     for _ in range(50):
         base = free_port()
-        if base < 65000 and all(_free(base + i) for i in (1, 2)):
+        if base < 65000 and all(slots.bindable(base + i) for i in (1, 2)):
             return base
     raise AssertionError("no three consecutive free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @pytest.fixture
