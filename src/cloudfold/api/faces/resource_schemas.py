@@ -16,6 +16,11 @@ from cloudfold.drivers.base import KINDS
 Kind = Literal[KINDS]  # type: ignore[valid-type]
 
 
+# a million an hour: far above any machine, and the per-group sums in micro-units
+# (`resource_counts.cost_micros`, a 64-bit integer) stay exact for a million such resources
+MAX_COST_PER_HOUR = 1_000_000
+
+
 class ResourceOut(BaseModel):  # seed 001
     id: int
     provider_id: str | None
@@ -45,7 +50,8 @@ class ResourceCreate(BaseModel):
     status: PlainText | None = Field(default=None, max_length=32)
     metadata: FreeForm | None = None
     tags: StrMap | None = None
-    cost_per_hour: float | None = Field(default=None, ge=0)
+    cost_per_hour: float | None = Field(default=None, ge=0, le=MAX_COST_PER_HOUR,
+                                        description="What the resource costs an hour, in the account's currency")
 
 
 class ResourceUpdate(BaseModel):
@@ -54,7 +60,8 @@ class ResourceUpdate(BaseModel):
     status: PlainText | None = Field(default=None, max_length=32)
     metadata: FreeForm | None = None
     tags: StrMap | None = None
-    cost_per_hour: float | None = Field(default=None, ge=0)
+    cost_per_hour: float | None = Field(default=None, ge=0, le=MAX_COST_PER_HOUR,
+                                        description="What the resource costs an hour, in the account's currency")
 
 
 class ActionRequest(BaseModel):
