@@ -205,6 +205,20 @@ def document_validation_status(app: FastAPI) -> None:
     amend_openapi(app, amend)
 
 
+def document_server_error(app: FastAPI) -> None:
+    """Every operation can answer 500 (an unexpected failure, in the one error shape)."""
+    entry = {"description": code_for_status(500),
+             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}
+
+    def amend(schema: dict[str, Any]) -> None:
+        for path in schema.get("paths", {}).values():
+            for op in path.values():
+                if isinstance(op, dict) and "responses" in op:
+                    op["responses"].setdefault("500", entry)
+
+    amend_openapi(app, amend)
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for error statuses, all in the one shape."""
     return {s: {"model": ErrorResponse, "description": code_for_status(s)} for s in statuses}
