@@ -157,3 +157,15 @@ def test_metrics_of_an_empty_log(client, member):
         session.query(AuditEvent).delete()
     assert audit_metrics(client, headers) == {
         "total_events": 0, "success": 0, "failed": 0, "blocked": 0, "success_rate": 100.0, "by_action": []}
+
+
+def test_a_refused_login_with_a_nul_character_is_refused_and_recorded(client):
+    """PostgreSQL takes no NUL in text: a login name carrying one is answered 401 (as any wrong
+    name), and its audit line keeps it with U+FFFD in the NUL's place (found by the schema fuzz)."""
+    form = client.post("/auth/login", data={"username": "\x00", "password": "0"})
+    assert_error(form, 401, "UNAUTHORIZED")
+    body = client.post("/auth/login", json={"email": "a\x00@example.com", "password": "0"})
+    assert "U+0000" in assert_error(body, 400, "BAD_REQUEST")["detail"][0]["msg"]  # not an email at all
+    with db(client) as session:
+        actors = [e.actor for e in session.query(AuditEvent).filter(AuditEvent.action == "auth.login")]
+    assert "\ufffd" in actors and all("\x00" not in (a or "") for a in actors)

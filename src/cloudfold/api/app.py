@@ -52,6 +52,7 @@ from cloudfold.api.faces import autoscaling  # issue 13: autoscaling groups
 from cloudfold.api.faces import loadbalancers, routes_gateway  # issue 13: load balancers, the gateway
 from cloudfold.api.faces import caches  # issue 13: caches
 from cloudfold.api.middleware.body_limit import BodyLimitMiddleware
+from cloudfold.api.middleware.url_guard import UrlGuardMiddleware
 from cloudfold.api.middleware.idempotency import IdempotencyMiddleware
 from cloudfold.runtime import Runtime
 from cloudfold.settings import Settings
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(prometheus.RequestMetrics)  # issue 10: request counts and latency for /metrics
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(UrlGuardMiddleware)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["*"], allow_headers=["*"], expose_headers=["X-Request-ID"])

@@ -18,6 +18,19 @@ from cloudfold.security.redact import redact, redact_value
 SUCCESS, FAILED, BLOCKED = "success", "failed", "blocked"
 
 
+def storable(value: Any) -> Any:
+    """``value`` with every NUL character in its strings replaced by U+FFFD: PostgreSQL's text
+    and JSON columns take no NUL, and a refused request that carried one (a login name, a
+    path) is still recorded, as it was sent, less that character."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [storable(v) for v in value]
+    return value
+
+
 def record(
     session: Session,
     ctx: Context,
@@ -37,14 +50,14 @@ def record(
         status_code = status_of(refused)
     event = AuditEvent(
         actor_user_id=ctx.actor_user_id,
-        actor=actor or ctx.actor,
+        actor=storable(actor or ctx.actor),
         actor_ip=ctx.ip,
         action=action,
-        target=redact(target) if target else target,
+        target=storable(redact(target)) if target else target,
         result=result,
         status_code=status_code,
         request_id=ctx.request_id,
-        detail=redact_value(detail) if detail else detail,
+        detail=storable(redact_value(detail)) if detail else detail,
     )
     session.add(event)
     return event
