@@ -27,6 +27,8 @@ class UrlGuardMiddleware:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008, "reason": MESSAGE[:120]})
                 return
-            await error_response(400, MESSAGE)(scope, receive, send)
+            where = "path" if "\x00" in scope.get("path", "") else "query"
+            detail = [{"loc": [where], "msg": MESSAGE, "type": "value_error"}]  # a validation failure's shape
+            await error_response(400, MESSAGE, detail=detail)(scope, receive, send)
             return
         await self.app(scope, receive, send)
