@@ -137,7 +137,11 @@ def test_a_build_removes_the_earlier_builds_no_container_uses(engine, engine_soc
         c.remove(force=True)
         builder.build(driver, spec)
         # Podman may count a just-removed container's image as used for a moment: prune again
-        wait_until(lambda: driver.prune_untagged(mine["label"], "0s") >= 0 and untagged() == [], timeout=15)
+        def pruned() -> bool:
+            driver.prune_untagged(mine["label"], "0s")
+            return untagged() == []
+
+        wait_until(pruned, timeout=15)
         assert len(engine.images.list(all=True, filters=mine)) == 1  # the build just made
     finally:
         for image in engine.images.list(all=True, filters=mine):

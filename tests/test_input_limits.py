@@ -152,3 +152,14 @@ def test_a_nul_in_the_url_is_refused_before_any_route(client, member, url):
     body = assert_error(client.request(method, url, headers=member.headers), 400, "BAD_REQUEST")
     assert "NUL" in body["message"] and body["request_id"]
     assert client.get("/inventory/vms?limit=1&region=eu", headers=member.headers).status_code == 200
+
+
+def test_a_nul_in_a_websocket_url_closes_the_handshake(client, member):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with client.websocket_connect(f"/ws?token={member.key}&x=%00"):
+            pass
+    assert closed.value.code == 1008
+    with client.websocket_connect(f"/ws?token={member.key}"):  # the same without it opens (no raise)
+        pass

@@ -66,12 +66,12 @@ def costs_page(request: Request, start_date: str | None = Query(None, max_length
 
 
 def thresholds_of(text: str) -> list[dict[str, str]]:
-    """"50:alert, 80, 100:stop" as the API's thresholds (a missing action: alert); the API's
-    model and rules judge the parts."""
+    """"50:alert, 80, 100:stop" as the API's thresholds; a missing action is left out, so the
+    domain's default applies (`budgets.rules`); the API's model and rules judge the parts."""
     found = []
     for part in filter(None, (p.strip() for p in text.split(","))):
-        percent, _, action = part.partition(":")
-        found.append({"percent": percent.strip().removesuffix("%"), "action": action.strip() or "alert"})
+        percent, _, action = (x.strip() for x in part.partition(":"))
+        found.append({"percent": percent.removesuffix("%"), **({"action": action} if action else {})})
     return found
 
 

@@ -189,15 +189,21 @@ def plan(cloud: Cloud, launch: Launch, object_id: str | None = None) -> Plan:
     vpc, subnet = _placement(cloud, launch)
     account = subnet.resource.account if subnet is not None else core.local_account(cloud)
     wanted = parse_ports(launch.ports)
-    with core.engine(cloud, account) as driver:
+    # asked-for ports outside the caller's range are refused before the engine is asked anything
+    # (a port 0 is picked inside it)
+    quotas.check_publish(cloud.settings, cloud.principal, (h for h, _, _ in wanted if h != ANY_PORT))
+    mounts = _mounts(cloud, launch.volumes)
+    with core.engine(cloud, account) as driver:  # one engine session for every check below
         on_engine = driver.published_ports() if any(h != ANY_PORT or quotas.enforced(cloud.principal)
                                                      for h, _, _ in wanted) else set()
-    ports = _pick_ports(cloud, account.id, wanted, on_engine)
-    quotas.check_publish(cloud.settings, cloud.principal, (h for h, _, _ in ports))
-    mounts = _mounts(cloud, launch.volumes)
-    _check_ports_free(cloud, account.id, ports, on_engine)
-    if launch.swap is not None and (launch.swap < 0 or launch.memory is None):
-        raise BadRequest("swap is MiB (0 or more) on top of a memory limit")
+        ports = _pick_ports(cloud, account.id, wanted, on_engine)
+        _check_ports_free(cloud, account.id, ports, on_engine)
+        if launch.swap is not None and (launch.swap < 0 or launch.memory is None):
+            raise BadRequest("swap is MiB (0 or more) on top of a memory limit")
+        _check_capacity(driver, launch)
+        if driver.image(launch.image) is None and not driver.account.config.get("pull_images"):
+            raise provision.ImageMissing(f"image {launch.image!r} is not on the engine "
+                                         "(set the account's pull_images to pull it)")
     command = shlex.split(launch.command) if isinstance(launch.command, str) else launch.command
     object_id = object_id or core.new_id()
     memory = launch.memory * 2**20 if launch.memory else None
@@ -212,11 +218,6 @@ def plan(cloud: Cloud, launch: Launch, object_id: str | None = None) -> Plan:
         restart=launch.restart, interactive=launch.interactive, authorized_keys=list(launch.ssh_keys),
         labels={services.SERVICE_LABEL: launch.service} if launch.service else {}, files=launch.files,
         kind=launch.kind)
-    with core.engine(cloud, account) as driver:
-        _check_capacity(driver, launch)
-        if driver.image(launch.image) is None and not driver.account.config.get("pull_images"):
-            raise provision.ImageMissing(f"image {launch.image!r} is not on the engine "
-                                         "(set the account's pull_images to pull it)")
     spec = {"image": launch.image, "ports": [list(p) for p in ports], "volumes": launch.volumes,
             "command": command, "env": launch.env, "cpu": launch.cpu, "memory": launch.memory,
             "network": container.network, **({"swap": launch.swap} if launch.swap is not None else {}),
