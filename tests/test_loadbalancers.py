@@ -4,7 +4,9 @@ restarted with its configuration rebuilt from the database, a terminated instanc
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import signal
 import time
 from pathlib import Path
@@ -120,3 +122,23 @@ def test_a_restarted_cloudfold_finds_its_proxy_serving(client, member, make_clie
         assert fetch_or_none(balancer["address"]) == 200
     finally:
         stop_proxy(again, Path(tmp_path) / "data")
+
+
+def test_no_other_process_can_share_a_listeners_port(client, member, ports):
+    """HAProxy sets no SO_REUSEPORT: a second proxy (another data directory's, or one a killed
+    run left behind) cannot bind a balancer's or the gateway's port beside it and silently
+    answer part of its traffic; a reload still keeps the port (the sockets are handed over)."""
+    balancer = lb(member)
+    routed = member.client.post("/routes", json={"name": "gw", "prefix": "/x", "target": balancer["id"]},
+                                headers=member.headers)
+    assert routed.status_code == 201, routed.text
+    for port in (balancer["port"], ports["gateway_port"]):
+        with socket.socket() as other:
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            with pytest.raises(OSError) as refused:
+                other.bind(("127.0.0.1", port))
+            assert refused.value.errno == errno.EADDRINUSE
+    changed = member.client.put(f"/loadbalancers/{balancer['id']}", json={"algorithm": "least_conn"},
+                                headers=member.headers)
+    assert changed.status_code == 200, changed.text  # a reload: the new worker took the sockets over
+    assert fetch(f"http://127.0.0.1:{balancer['port']}/")[0] == 503  # no targets, but it is ours

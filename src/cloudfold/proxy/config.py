@@ -58,6 +58,10 @@ global
     stats socket {stats} mode 600 level admin expose-fd listeners
     server-state-file {state}
     log stderr format raw local0 err
+    # no SO_REUSEPORT: another process (a second data directory's proxy, one left behind) can
+    # never bind a listener's port beside this one and silently take part of its traffic;
+    # reloads hand the sockets over through the stats socket (expose-fd listeners)
+    noreuseport
 
 defaults
     mode http
