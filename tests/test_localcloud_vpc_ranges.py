@@ -1,6 +1,8 @@
 """A VPC's automatic range skips the ranges the engine's networks already use (another
 cloudfold's, networks left from an earlier install), so its subnets are made on the engine
-instead of failing at subnet creation. Real Podman engine."""
+instead of failing at subnet creation; a VPC's edge network (the one its published ports go
+through) gets a range cloudfold chooses from the top of the same pool, never one the engine
+picks. Real Podman engine."""
 
 from __future__ import annotations
 
@@ -10,10 +12,14 @@ import uuid
 
 import docker
 
+from conftest import assert_error
 from localcloud_support import (  # noqa: F401  (fixtures)
     LABELS,
+    free_port,
     labelled_local_account,
+    launch,
     make,
+    vpc_with_subnet,
 )
 import pytest
 
@@ -59,3 +65,26 @@ def test_automatic_vpc_ranges_skip_the_engines_networks(client, member, engine, 
     assert ipaddress.IPv4Network(subnet["cidr_block"]).subnet_of(third)
     # the ranges given up to the engine's networks stay free for those: the next VPC takes the fourth
     assert make(member, "/vpcs", {"name": "next"})["cidr_block"] == str(list(pool.subnets(new_prefix=24))[3])
+
+
+def edge_range(engine, vpc: dict) -> ipaddress.IPv4Network:
+    [edge] = [n for n in engine.networks.list(filters={"label": f"cloudfold.id={vpc['id']}"})]
+    [config] = edge.attrs["IPAM"]["Config"]
+    return ipaddress.IPv4Network(config["Subnet"])
+
+
+def test_edge_networks_get_ranges_cloudfold_chooses_from_the_top_of_the_pool(client, member, engine, pool):
+    blocks = list(ipaddress.IPv4Network(pool).subnets(new_prefix=24))
+    foreign_network(engine, str(blocks[-1]))  # the engine uses the top block already
+    first, first_sub = vpc_with_subnet(member)
+    second, second_sub = vpc_with_subnet(member)
+    assert (first["cidr_block"], second["cidr_block"]) == (str(blocks[0]), str(blocks[1]))
+    launch(member, first_sub, ports=f"{free_port()}:8080")
+    launch(member, second_sub, ports=f"{free_port()}:8080")
+    launch(member, first_sub, ports=f"{free_port()}:8080")  # the same edge again
+    assert (edge_range(engine, first), edge_range(engine, second)) == (blocks[-2], blocks[-3])
+    # those ranges are taken now: not for a VPC, automatic or asked for
+    refused = assert_error(member.client.post("/vpcs", json={"name": "on-edge", "cidr_block": str(blocks[-2])},
+                                              headers=member.headers), 409, "CONFLICT")
+    assert "edge network" in refused["message"]
+    assert make(member, "/vpcs", {"name": "third"})["cidr_block"] == str(blocks[2])

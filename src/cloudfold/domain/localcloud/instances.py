@@ -250,7 +250,8 @@ def build(cloud: Cloud, plan: Plan, name: str, reserved: CloudObject | None = No
         cloud.session.commit()
     with core.engine(cloud, plan.account) as driver:
         if edge is not None:
-            provision.ensure_edge_network(driver, edge, plan.vpc.id)
+            provision.ensure_edge_network(driver, edge, plan.vpc.id,
+                                          lambda ranges: networks.edge_range(cloud, plan.vpc, ranges))
         try:
             found = provision.create_container(driver, plan.container)
         except provision.HalfMade as exc:

@@ -26,6 +26,7 @@ from cloudfold.errors import BadRequest, CloudfoldError, Conflict
 log = logging.getLogger("cloudfold.localcloud")
 
 SMALLEST_VPC, LARGEST_VPC, SMALLEST_SUBNET = 28, 16, 29
+EDGE_PREFIX = 24  # an edge network's range: 253 instances of one VPC that publish ports
 
 
 def parse_cidr(text: str, what: str) -> IPv4Network:
@@ -40,6 +41,13 @@ def parse_cidr(text: str, what: str) -> IPv4Network:
 
 def _cidr(obj: CloudObject) -> IPv4Network:
     return ipaddress.IPv4Network(obj.spec["cidr_block"])
+
+
+def _taken(cloud: Cloud) -> list[IPv4Network]:
+    """Every range cloudfold gave out on the engine host: VPCs (whoever owns them) and their
+    edge networks."""
+    vpcs = list(cloud.session.scalars(core.objects("vpc")))
+    return [_cidr(v) for v in vpcs] + [IPv4Network(v.spec["edge_cidr"]) for v in vpcs if v.spec.get("edge_cidr")]
 
 
 def _first_free(candidates, taken: list[IPv4Network]) -> IPv4Network | None:
@@ -67,14 +75,14 @@ def create_vpc(cloud: Cloud, name: str, cidr_block: str | None = None) -> CloudO
     account = core.local_account(cloud)
     core.lock_account(cloud, account)  # choosing a free range and storing it: one request at a time
     quotas.claim_object(cloud.session, cloud.settings, cloud.principal, "vpc", {}, locked=True)
-    taken = [_cidr(v) for v in cloud.session.scalars(core.objects("vpc"))]
+    taken = _taken(cloud)
     if cidr_block is not None:
         net = parse_cidr(cidr_block, "cidr_block")
         if not LARGEST_VPC <= net.prefixlen <= SMALLEST_VPC:
             raise BadRequest(f"A VPC's cidr_block must be between /{LARGEST_VPC} and /{SMALLEST_VPC}")
         clash = next((t for t in taken if net.overlaps(t)), None)
         if clash is not None:
-            raise Conflict(f"cidr_block {net} overlaps another VPC's range ({clash})")
+            raise Conflict(f"cidr_block {net} overlaps a range another VPC or its edge network uses ({clash})")
     else:
         pool = ipaddress.IPv4Network(cloud.settings.local_vpc_pool)
         prefix = max(cloud.settings.local_vpc_prefix, pool.prefixlen)
@@ -112,6 +120,30 @@ def delete_vpc(cloud: Cloud, vpc_id: str) -> CloudObject:
 def edge_name(vpc: CloudObject) -> str:
     """The engine name of the VPC's edge network."""
     return f"{core.engine_name(vpc.name, vpc.id)}-edge"
+
+
+def edge_range(cloud: Cloud, vpc: CloudObject, engine_ranges: list[IPv4Network]) -> str:
+    """The address range of the VPC's edge network, which is about to be made: the one recorded
+    on the VPC when the engine still has it free (a process died before making the network),
+    else a new /24 from the top of `local_vpc_pool` (VPCs take theirs from the bottom) that no
+    VPC, edge or engine network uses. Chosen and recorded under the account's lock, before the
+    engine call, so two launches never pick one range, and the engine never picks one that
+    another client of it is giving out at the same moment."""
+    core.lock_account(cloud, vpc.resource.account)
+    cloud.session.refresh(vpc)
+    recorded = vpc.spec.get("edge_cidr")
+    if recorded and not any(IPv4Network(recorded).overlaps(r) for r in engine_ranges):
+        return recorded
+    pool = IPv4Network(cloud.settings.local_vpc_pool)
+    prefix = max(EDGE_PREFIX, pool.prefixlen)
+    others = [t for t in _taken(cloud) if str(t) != recorded]
+    net = _first_free(reversed(list(pool.subnets(new_prefix=prefix))), others + engine_ranges)
+    if net is None:
+        raise Conflict(f"The VPC address pool {pool} has no free /{prefix} left for the network VPC "
+                       f"{vpc.name!r} publishes ports through; free a VPC or widen local_vpc_pool")
+    vpc.spec = {**vpc.spec, "edge": edge_name(vpc), "edge_cidr": str(net)}
+    cloud.session.commit()
+    return str(net)
 
 
 # -- subnets ---------------------------------------------------------------------------

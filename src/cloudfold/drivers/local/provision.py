@@ -6,7 +6,7 @@ connection (the driver translates SDK errors; this module adds the few that call
   on Podman too (which, unlike Docker, does not isolate bridge networks from each other).
 - An instance that publishes ports is also attached to its VPC's edge network, the one its ports
   are published through (internal networks publish nothing): a bridge network of its own per
-  VPC, isolated from every other VPC's edge (Docker isolates bridge networks from each other;
+  VPC, on a range cloudfold chooses (never the engine), isolated from every other VPC's edge (Docker isolates bridge networks from each other;
   Podman does so for networks made with its `isolate` option, which only its native API takes).
   An instance outside any VPC publishes through the engine's default network.
 - Every object carries the account's `labels` config, plus cloudfold's kind/id labels.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import ipaddress
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,23 +122,42 @@ def network_ranges(driver: LocalDriver) -> list[ipaddress.IPv4Network]:
     return ranges
 
 
-def ensure_edge_network(driver: LocalDriver, name: str, vpc_object_id: str) -> None:
-    """Make the VPC's edge network unless it is there (the engine picks its address range)."""
+def ensure_edge_network(driver: LocalDriver, name: str, vpc_object_id: str,
+                        choose_range: Callable[[list[ipaddress.IPv4Network]], str]) -> None:
+    """Make the VPC's edge network unless it is there, with the range ``choose_range`` gives
+    (called with the ranges the engine's networks use; it records its choice first). The
+    engine is never left to pick: two clients of one engine making networks at once can be
+    given the same range, and two edges on one range reach each other."""
     api = driver.client.api
     try:
         driver.call(api.inspect_network, name)
         return
     except NotFound:
         pass
+    cidr = choose_range(network_ranges(driver))
     tags = labels(driver, "vpc-edge", vpc_object_id)
     try:
         if driver.is_podman():
-            body = {"name": name, "driver": "bridge", "labels": tags, "options": {"isolate": "true"}}
+            body = {"name": name, "driver": "bridge", "labels": tags, "options": {"isolate": "true"},
+                    "subnets": [{"subnet": cidr}]}
             driver.call(_libpod_post, api, "networks/create", body)
         else:
-            driver.call(api.create_network, name, driver="bridge", labels=tags, check_duplicate=True)
-    except Conflict:
-        pass  # a concurrent create made it first
+            ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=cidr)])
+            driver.call(api.create_network, name, driver="bridge", labels=tags, ipam=ipam, check_duplicate=True)
+    except DriverError as exc:
+        if isinstance(exc, Conflict) and _exists(driver, name):
+            return  # a concurrent create made it first
+        if not isinstance(exc, DriverUnavailable) and _range_taken(driver, cidr):
+            raise Conflict(f"the engine already uses an address range overlapping {cidr}", upstream=exc.upstream) from exc
+        raise
+
+
+def _exists(driver: LocalDriver, name: str) -> bool:
+    try:
+        driver.call(driver.client.api.inspect_network, name)
+    except NotFound:
+        return False
+    return True
 
 
 def _libpod_post(api, path: str, body: dict[str, Any]) -> Any:
