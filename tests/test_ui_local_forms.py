@@ -108,7 +108,7 @@ def test_overlapping_vpc_is_the_apis_409(client, member):
     token = signed_in(client, member)
     r = post(client, "/vpcs", token, name="net-e", cidr_block=CIDR)
     assert r.status_code == 409
-    assert re.search(r'id="vpc-cidr_block-error" role="alert">cidr_block [^<]* overlaps another VPC', r.text)
+    assert re.search(r'id="vpc-cidr_block-error" role="alert">cidr_block [^<]* overlaps a range another VPC', r.text)
     assert len(listed(member, "/vpcs")) == 1
 
 

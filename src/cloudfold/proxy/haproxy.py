@@ -27,6 +27,7 @@ from cloudfold.proxy.config import Paths
 
 log = logging.getLogger(__name__)
 _THREAD_LOCK = threading.Lock()
+_TRANSIENT = object()  # the pid file or the master's /proc entry is being rewritten
 
 
 class ProxyError(RuntimeError):
@@ -38,33 +39,90 @@ class Haproxy:
         self.dir = Path(directory)
         self.binary = binary
         self.config = self.dir / "haproxy.cfg"
-        self.pid_file = self.dir / "haproxy.pid"
+        self.pid_file = self.dir / "haproxy.pid"  # HAProxy's own (-p): rewritten on every reload
+        self.master_file = self.dir / "master.pid"  # cloudfold's record of the master's pid
         self.master_socket = self.dir / "master.sock"
         self.paths = Paths(stats_socket=self.dir / "stats.sock", state_file=self.dir / "server-state")
 
     # --- the process -------------------------------------------------------------------------
 
-    def pid(self) -> int | None:
-        """The master's pid when it is alive (and is an haproxy), else None."""
+    def pid(self, patience: float = 2.0) -> int | None:
+        """The master's pid when it is alive (and is this directory's haproxy), else None.
+
+        Read from cloudfold's own record (`master.pid`, written once the master is up; the
+        master keeps its pid across reloads), not HAProxy's `-p` file: HAProxy rewrites that on
+        every reload, and it is missing or empty for a moment. The master's /proc cmdline is
+        empty while it re-executes itself; that moment is waited out (up to ``patience``
+        seconds). Taking either moment for a death made the supervisor start a second master
+        beside the live one."""
+        deadline = time.monotonic() + patience
+        while True:
+            found = self._read_pid()
+            if found is not _TRANSIENT or time.monotonic() > deadline:
+                return found if isinstance(found, int) else None
+            time.sleep(0.01)
+
+    def _read_pid(self) -> int | None | object:
         try:
-            pid = int(self.pid_file.read_text().split()[0])
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            pid = int(self.master_file.read_text())
+        except FileNotFoundError:
+            return self._adopt()
+        except (OSError, ValueError):
+            return None  # not cloudfold's writing (it writes whole files, atomically)
+        return self._alive(pid)
+
+    def _adopt(self) -> int | None:
+        """A proxy started before cloudfold kept its own record (HAProxy's -p file only): taken
+        on as it is, so that it is reloaded, not doubled. Nothing there: None."""
+        try:
+            found = self._alive(int(self.pid_file.read_text().split()[0]))
         except (OSError, ValueError, IndexError):
             return None
+        if not isinstance(found, int):
+            return None
+        self._record(found)
+        return found
+
+    def _record(self, pid: int) -> None:
+        record = self.master_file.with_suffix(".new")
+        record.write_text(str(pid))
+        os.replace(record, self.master_file)
+
+    def _alive(self, pid: int) -> int | None | object:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                return None  # dead, not yet reaped
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, IndexError):
+            return None
+        if not cmdline:
+            return _TRANSIENT  # in the middle of exec(): a reload
         return pid if b"haproxy" in cmdline and str(self.config).encode() in cmdline else None
 
     def running(self) -> bool:
         return self.pid() is not None
 
     def _start(self) -> None:
-        for stale in (self.master_socket, self.paths.stats_socket):
+        for stale in (self.master_socket, self.paths.stats_socket, self.pid_file, self.master_file):
             stale.unlink(missing_ok=True)
         result = self._run("-W", "-D", "-S", f"{self.master_socket},mode,600", "-f", str(self.config),
                            "-p", str(self.pid_file))
         if result.returncode != 0:
             raise ProxyError(f"haproxy did not start: {result.stderr.strip()[-500:]}")
         self._wait_for(self.paths.stats_socket)
-        log.info("haproxy started (pid %s)", self.pid())
+        deadline = time.monotonic() + 10
+        while True:  # HAProxy's -p file, written by the daemonised master a moment later
+            try:
+                pid = int(self.pid_file.read_text().split()[0])
+                if isinstance(self._alive(pid), int):
+                    break
+            except (OSError, ValueError, IndexError):
+                pass
+            if time.monotonic() > deadline:
+                raise ProxyError("haproxy started but did not write its pid file")
+            time.sleep(0.01)
+        self._record(pid)
+        log.info("haproxy started (pid %s)", pid)
 
     def stop(self) -> None:
         """End the master and its workers (its process group: the master leads one since it
