@@ -70,9 +70,16 @@ defaults
     timeout server 60s
     timeout http-request 10s
     retries 2
-    option redispatch
+    # a GET or OPTIONS whose server closed the connection without a byte of answer (it was
+    # killed or restarted mid-request) is tried again on another server, as nginx does by
+    # default; other methods are not replayed (`_NO_REPLAY` in every backend)
+    retry-on conn-failure empty-response
+    option redispatch 1
     load-server-state-from-file global
 """
+
+
+_NO_REPLAY = "    http-request disable-l7-retry unless METH_GET || METH_OPTIONS"  # METH_GET: GET and HEAD
 
 
 def _servers(servers: tuple[Server, ...], check: bool) -> list[str]:
@@ -90,6 +97,7 @@ def _balancer(lb: Balancer, bind: str) -> list[str]:
         "",
         f"backend {name}",
         f"    balance {ALGORITHMS[lb.algorithm]}",
+        _NO_REPLAY,
         f"    option httpchk GET {h.path}",
         f"    timeout check {h.timeout_s}s",
         f"    default-server inter {h.interval_s}s fastinter {h.interval_s}s downinter {h.interval_s}s "
@@ -119,7 +127,7 @@ def _gateway(routes: list[Route], bind: str, port: int) -> list[str]:
         lines.append(f"backend {backend_name('rt', r.id)}")
         if r.strip_prefix and r.prefix != "/":
             lines.append(f"    http-request replace-path '^{_regex_literal(r.prefix)}/?(.*)$' '/\\1'")
-        lines += ["    balance roundrobin", *_servers(r.servers, check=False), ""]
+        lines += ["    balance roundrobin", _NO_REPLAY, *_servers(r.servers, check=False), ""]
     return lines
 
 
