@@ -13,6 +13,7 @@ import uuid
 import docker
 
 from conftest import assert_error
+from engine import IMAGE
 from localcloud_support import (  # noqa: F401  (fixtures)
     LABELS,
     free_port,
@@ -22,6 +23,8 @@ from localcloud_support import (  # noqa: F401  (fixtures)
     vpc_with_subnet,
 )
 import pytest
+
+from test_localcloud_instances import edge_networks
 
 pytestmark = pytest.mark.database
 
@@ -68,7 +71,7 @@ def test_automatic_vpc_ranges_skip_the_engines_networks(client, member, engine, 
 
 
 def edge_range(engine, vpc: dict) -> ipaddress.IPv4Network:
-    [edge] = [n for n in engine.networks.list(filters={"label": f"cloudfold.id={vpc['id']}"})]
+    [edge] = edge_networks(engine, vpc)
     [config] = edge.attrs["IPAM"]["Config"]
     return ipaddress.IPv4Network(config["Subnet"])
 
@@ -88,3 +91,19 @@ def test_edge_networks_get_ranges_cloudfold_chooses_from_the_top_of_the_pool(cli
                                               headers=member.headers), 409, "CONFLICT")
     assert "edge network" in refused["message"]
     assert make(member, "/vpcs", {"name": "third"})["cidr_block"] == str(blocks[2])
+
+
+def test_a_launch_whose_edge_finds_no_free_range_is_a_409_that_leaves_nothing(client, member, engine, pool):
+    """A pool of one /24: the VPC takes it whole, so its edge network has nowhere to go."""
+    tight = str(next(ipaddress.IPv4Network(pool).subnets(new_prefix=24)))
+    client.app.state.runtime.settings.local_vpc_pool = tight
+    vpc, subnet = vpc_with_subnet(member)
+    assert vpc["cidr_block"] == tight
+    body = {"name": "edgeless", "image": IMAGE, "command": ["sleep", "300"], "subnet_id": subnet["id"],
+            "ports": [f"{free_port()}:8080"]}
+    refused = assert_error(member.client.post("/instances", json=body, headers=member.headers), 409, "CONFLICT")
+    assert "no free /24" in refused["message"] and tight in refused["message"]
+    assert member.client.get("/instances", headers=member.headers).json() == []
+    assert not engine.containers.list(all=True, filters={"name": "edgeless"})
+    assert not edge_networks(engine, vpc)
+    assert launch(member, subnet)["status"] == "running"  # without ports it needs no edge

@@ -10,10 +10,8 @@ import os
 import signal
 import threading
 import time
-import urllib.error
-import urllib.request
 
-from lb_support import free_block
+from lb_support import fetch, free_block
 
 from cloudfold.proxy import Balancer, Haproxy, Health, render
 
@@ -26,11 +24,7 @@ def config(proxy: Haproxy, port: int, algorithm: str = "round_robin") -> str:
 
 
 def answers(port: int) -> int:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
-            return r.status
-    except urllib.error.HTTPError as exc:
-        return exc.code  # 503: no servers, but the proxy's own answer
+    return fetch(f"http://127.0.0.1:{port}/")[0]  # 503: no servers, but the proxy's own answer
 
 
 def test_the_proxy_reads_alive_through_its_reloads(tmp_path):

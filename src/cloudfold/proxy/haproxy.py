@@ -72,8 +72,9 @@ class Haproxy:
         return self._alive(pid)
 
     def _adopt(self) -> int | None:
-        """A proxy started before cloudfold kept its own record (HAProxy's -p file only): taken
-        on as it is, so that it is reloaded, not doubled. Nothing there: None."""
+        """The live master HAProxy's -p file names, recorded as cloudfold's: after a start, and
+        for a proxy started before cloudfold kept its own record (taken on as it is, so that it
+        is reloaded, not doubled). Nothing there: None."""
         try:
             found = self._alive(int(self.pid_file.read_text().split()[0]))
         except (OSError, ValueError, IndexError):
@@ -111,17 +112,10 @@ class Haproxy:
             raise ProxyError(f"haproxy did not start: {result.stderr.strip()[-500:]}")
         self._wait_for(self.paths.stats_socket)
         deadline = time.monotonic() + 10
-        while True:  # HAProxy's -p file, written by the daemonised master a moment later
-            try:
-                pid = int(self.pid_file.read_text().split()[0])
-                if isinstance(self._alive(pid), int):
-                    break
-            except (OSError, ValueError, IndexError):
-                pass
+        while (pid := self._adopt()) is None:  # HAProxy's -p file, written a moment later
             if time.monotonic() > deadline:
                 raise ProxyError("haproxy started but did not write its pid file")
             time.sleep(0.01)
-        self._record(pid)
         log.info("haproxy started (pid %s)", pid)
 
     def stop(self) -> None:

@@ -97,14 +97,7 @@ def create_network(driver: LocalDriver, name: str, cidr: str, object_id: str) ->
 def _range_taken(driver: LocalDriver, cidr: str) -> bool:
     """Whether a network of the engine has a subnet overlapping ``cidr``."""
     wanted = ipaddress.ip_network(cidr, strict=False)
-    for net in driver.call(driver.client.api.networks):
-        for pool in ((net.get("IPAM") or {}).get("Config") or []):
-            try:
-                if wanted.overlaps(ipaddress.ip_network(pool.get("Subnet") or "", strict=False)):
-                    return True
-            except ValueError:
-                continue
-    return False
+    return any(wanted.overlaps(used) for used in network_ranges(driver))
 
 
 def network_ranges(driver: LocalDriver) -> list[ipaddress.IPv4Network]:
@@ -129,11 +122,8 @@ def ensure_edge_network(driver: LocalDriver, name: str, vpc_object_id: str,
     engine is never left to pick: two clients of one engine making networks at once can be
     given the same range, and two edges on one range reach each other."""
     api = driver.client.api
-    try:
-        driver.call(api.inspect_network, name)
+    if _exists(driver, name):
         return
-    except NotFound:
-        pass
     cidr = choose_range(network_ranges(driver))
     tags = labels(driver, "vpc-edge", vpc_object_id)
     try:
